@@ -1,0 +1,56 @@
+# nslab - build the lab programs and tools, run the suite, run the tour.
+# `make help` lists the targets.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -D_GNU_SOURCE
+ifeq ($(WERROR),1)
+CFLAGS  += -Werror
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+COMMON  := labs/common/nslab.o
+DEMOS   := labs/01-uts/uts_demo
+TOOLS   :=
+
+# Rebuild everything when the flags change (say, SANITIZE=1 after a
+# plain build), so an instrumented object never links with a plain one.
+FLAGS_STAMP := .build-flags
+FLAGS_NOW   := $(CC) $(CFLAGS) $(LDFLAGS)
+ifneq ($(FLAGS_NOW),$(shell cat $(FLAGS_STAMP) 2>/dev/null))
+$(shell printf '%s' '$(FLAGS_NOW)' > $(FLAGS_STAMP))
+endif
+
+.PHONY: all check demo clean help
+.DEFAULT_GOAL := all
+
+all: $(DEMOS) $(TOOLS)
+
+labs/common/nslab.o: labs/common/nslab.c labs/common/nslab.h $(FLAGS_STAMP)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+labs/%_demo: labs/%_demo.c $(COMMON) labs/common/nslab.h $(FLAGS_STAMP)
+	$(CC) $(CFLAGS) -o $@ $< $(COMMON) $(LDFLAGS)
+
+check: all
+	@tests/run
+
+demo: all
+	@tools/tour
+
+clean:
+	rm -f $(DEMOS) $(TOOLS) $(COMMON) $(FLAGS_STAMP)
+
+help:
+	@echo 'nslab targets:'
+	@echo '  make              build every lab program and tool'
+	@echo '  sudo make check   build, then run the bats suite (needs root for most tests)'
+	@echo '  sudo make demo    build, then run the labs in order as a narrated tour'
+	@echo '  make clean        remove what the build made'
+	@echo 'Variables:'
+	@echo '  WERROR=1          treat compiler warnings as errors'
+	@echo '  SANITIZE=1        build with AddressSanitizer and UBSan'
+	@echo '  NO_COLOR=1        no colour in the narration'

@@ -1,0 +1,144 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154 # $stderr is set by `run --separate-stderr`
+# Lab 01: a hostname that changes only inside a new UTS namespace.
+# Observers: the host's `hostname`, nsenter, lsns and /proc/PID/ns/uts.
+
+load test_helper
+
+setup_file() { snapshot_before; }
+setup() { require_built "$UTS_DEMO"; }
+teardown() { reap_held; }
+
+@test "uts: --help describes the lab and exits 0" {
+	run -0 "$UTS_DEMO" --help
+	[[ "$output" == *"UTS namespace"* ]]
+	[[ "$output" == *"--hostname"* ]]
+	[[ "$output" == *"--hold"* ]]
+}
+
+@test "uts: a run changes the hostname inside only; the host's is unchanged" {
+	require_root
+	local before
+	before=$(hostname)
+	run -0 "$UTS_DEMO" --hostname nslab-lab01
+	[[ "$output" == *"nodename \"nslab-lab01\""* ]]
+	[ "$(hostname)" = "$before" ]
+	[ "$(cat /proc/sys/kernel/hostname)" = "$before" ]
+}
+
+@test "uts: during --hold, nsenter sees the new hostname and domain name" {
+	require_root
+	require_cmd nsenter
+	start_held "$UTS_DEMO" --hostname nslab-held --domainname nslab.test
+	run -0 nsenter -t "$HELD_PID" -u hostname
+	[ "$output" = "nslab-held" ]
+	run -0 nsenter -t "$HELD_PID" -u cat /proc/sys/kernel/domainname
+	[ "$output" = "nslab.test" ]
+	# ...while the host keeps its own.
+	[ "$(hostname)" != "nslab-held" ]
+	stop_held TERM
+}
+
+@test "uts: during --hold, /proc/PID/ns/uts is a different namespace from the host's" {
+	require_root
+	start_held "$UTS_DEMO"
+	local host child
+	host=$(ns_inode self uts)
+	child=$(ns_inode "$HELD_PID" uts)
+	[ -n "$child" ]
+	[ "$host" != "$child" ]
+	stop_held TERM
+}
+
+@test "uts: lsns -t uts lists the held namespace with the child in it" {
+	require_root
+	require_cmd lsns
+	start_held "$UTS_DEMO"
+	local child
+	child=$(ns_inode "$HELD_PID" uts)
+	run -0 lsns -n -t uts -o NS,PID
+	echo "$output" | grep -Eq "^ *$child +$HELD_PID\$"
+	stop_held TERM
+}
+
+@test "uts: SIGTERM during --hold exits 0, removes the pidfile and leaves no process" {
+	require_root
+	start_held "$UTS_DEMO"
+	local child=$HELD_PID
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	gone "$child"
+	[ ! -e "$BATS_TEST_TMPDIR/held.pid" ]
+}
+
+@test "uts: SIGINT during --hold also exits 0 and leaves no process" {
+	require_root
+	start_held "$UTS_DEMO"
+	local child=$HELD_PID
+	stop_held INT
+	[ "$HELD_STATUS" -eq 0 ]
+	gone "$child"
+}
+
+@test "uts: --shell runs commands inside the namespace and passes on their status" {
+	require_root
+	run -7 "$UTS_DEMO" --quiet --shell <<<'hostname; exit 7'
+	[[ "$output" == *$'\nnslab-uts'* ]]
+}
+
+@test "uts: a child killed by a signal gives exit status 128+signal" {
+	require_root
+	run -137 "$UTS_DEMO" --quiet --shell <<<'kill -KILL $$'
+}
+
+@test "uts: --quiet prints only result lines" {
+	require_root
+	run -0 "$UTS_DEMO" --quiet
+	[ -n "$output" ]
+	run ! grep -v '^==> ' <<<"$output"
+}
+
+@test "uts: no colour codes when output is not a terminal" {
+	require_root
+	run -0 env -u NO_COLOR "$UTS_DEMO"
+	[[ "$output" != *$'\033'* ]]
+}
+
+@test "uts: an unknown option is a usage error (exit 2) that creates nothing" {
+	run -2 "$UTS_DEMO" --no-such-option
+	[[ "$output" == *"Usage: uts_demo"* ]]
+	[[ "$output" != *"clone("* ]]
+}
+
+@test "uts: a 65-byte hostname is rejected with exit 2 before anything is created" {
+	local long
+	long=$(printf 'h%.0s' {1..65})
+	run -2 "$UTS_DEMO" --hostname "$long"
+	[[ "$output" == *"at most 64"* ]]
+	[[ "$output" != *"clone("* ]]
+	# The longest allowed name still works.
+	require_root
+	run -0 "$UTS_DEMO" --quiet --hostname "${long:1}"
+}
+
+@test "uts: an empty hostname or domain name is rejected with exit 2" {
+	run -2 "$UTS_DEMO" --hostname ""
+	[[ "$output" == *"must not be empty"* ]]
+	run -2 "$UTS_DEMO" --domainname ""
+	run -2 "$UTS_DEMO" --hostname
+}
+
+@test "uts: an unprivileged user gets exit 1 and a message about root or sudo" {
+	require_root
+	require_cmd setpriv
+	local demo
+	demo=$(copy_for_nobody "$UTS_DEMO")
+	run -1 --separate-stderr as_nobody "$demo"
+	[[ "$stderr" == *"CLONE_NEWUTS"* ]]
+	[[ "$stderr" == *"EPERM"* ]]
+	[[ "$stderr" == *"sudo"* ]]
+}
+
+@test "uts: nothing named nslab is left behind" {
+	assert_nothing_left
+}

@@ -1,0 +1,154 @@
+# Shared helpers for the nslab bats suite.  Load with:  load test_helper
+# The variables set here are read by the test files.
+# shellcheck disable=SC2034
+#
+# The suite's rule: every effect a lab claims is checked by something
+# other than the lab itself (hostname, nsenter, lsns, ip, /proc, the
+# cgroup files), and nothing named "nslab" outlives a test.
+
+bats_require_minimum_version 1.5.0
+
+KIT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+UTS_DEMO=$KIT/labs/01-uts/uts_demo
+export NO_COLOR=1
+
+# ---- guards: skip, with the reason, when the host cannot run a test ----
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (run: sudo make check)"
+}
+
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 ||
+			skip "needs '$c' (install: sudo vagrant/provision.sh)"
+	done
+}
+
+# A demo that was not built is a failure, not a skip: `make check`
+# builds everything first.
+require_built() {
+	local f
+	for f in "$@"; do
+		[ -x "$f" ] || fail "$f is not built (run: make)"
+	done
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	return 1
+}
+
+# wait_until SECONDS COMMAND...: poll COMMAND every 20 ms until it
+# succeeds; fail after SECONDS.  Only tests poll - the labs themselves
+# synchronise with pipes.
+wait_until() {
+	local limit=$1 i
+	shift
+	for ((i = 0; i < limit * 50; i++)); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	echo "timed out after ${limit}s waiting for: $*" >&2
+	return 1
+}
+
+# ---- a demo held open with --hold --pidfile ----
+
+# start_held DEMO [ARGS...]: start DEMO with --hold in the background and
+# wait until its namespace is ready.  Sets HELD_DEMO (the demo's PID),
+# HELD_PID (the namespaced child's host PID) and HELD_LOG.
+start_held() {
+	HELD_LOG=$BATS_TEST_TMPDIR/held.log
+	local pidfile=$BATS_TEST_TMPDIR/held.pid
+	rm -f "$pidfile"
+	# fd 3 is bats' own; a background job must not keep it open.
+	"$@" --hold --pidfile "$pidfile" </dev/null >"$HELD_LOG" 2>&1 3>&- &
+	HELD_DEMO=$!
+	local i
+	for ((i = 0; i < 500; i++)); do
+		[ -s "$pidfile" ] && break
+		if ! kill -0 "$HELD_DEMO" 2>/dev/null; then
+			cat "$HELD_LOG" >&2
+			fail "demo exited before it was ready: $*"
+			return 1
+		fi
+		sleep 0.02
+	done
+	[ -s "$pidfile" ] || { cat "$HELD_LOG" >&2; fail "no pidfile after 10s: $*"; return 1; }
+	HELD_PID=$(cat "$pidfile")
+	# The pidfile is written just before the hold begins; wait for the
+	# hold's banner so a signal sent now is one the hold will see.
+	wait_until 5 grep -q '^Holding' "$HELD_LOG"
+}
+
+# stop_held [SIGNAL]: signal the held demo (default TERM), wait for it,
+# and set HELD_STATUS to its exit status.
+stop_held() {
+	local sig=${1:-TERM}
+	kill -"$sig" "$HELD_DEMO"
+	HELD_STATUS=0
+	wait "$HELD_DEMO" || HELD_STATUS=$?
+	HELD_DEMO=
+}
+
+# For teardown(): make sure no held demo outlives its test.
+reap_held() {
+	if [ -n "${HELD_DEMO:-}" ]; then
+		kill -KILL "$HELD_DEMO" 2>/dev/null || true
+		wait "$HELD_DEMO" 2>/dev/null || true
+		HELD_DEMO=
+	fi
+}
+
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# The namespace a process is in, as the inode of /proc/PID/ns/TYPE.
+ns_inode() { stat -L -c %i "/proc/$1/ns/$2"; }
+
+# ---- nothing left behind ----
+
+# Everything the kit could leave on a machine, one item a line: network
+# links, named network namespaces, cgroups, mounts, temporary rootfs
+# directories and running demo processes.
+nslab_snapshot() {
+	{
+		ip -o link show 2>/dev/null | grep -o 'nslab[^:@ ]*' || true
+		ip netns list 2>/dev/null | grep nslab || true
+		find /sys/fs/cgroup -maxdepth 8 -type d -name 'nslab*' 2>/dev/null || true
+		grep nslab /proc/self/mountinfo | awk '{print "mount " $5}' || true
+		find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'nslab-*' ! -name 'nslab-tap.*' 2>/dev/null || true
+		pgrep -a -f '_demo( |$)' | grep -v -e bats -e pgrep || true
+	} | sort
+}
+
+# Call from setup_file; the file's last test calls assert_nothing_left.
+snapshot_before() {
+	nslab_snapshot >"$BATS_FILE_TMPDIR/nslab-before"
+}
+
+assert_nothing_left() {
+	local after
+	after=$(nslab_snapshot)
+	if [ "$after" != "$(cat "$BATS_FILE_TMPDIR/nslab-before")" ]; then
+		echo "left behind (before | after):" >&2
+		diff "$BATS_FILE_TMPDIR/nslab-before" <(echo "$after") >&2 || true
+		return 1
+	fi
+}
+
+# A copy of a demo that an unprivileged user can execute, whatever the
+# permissions of the directory the kit was cloned into.
+copy_for_nobody() {
+	local dir
+	dir=$(mktemp -d "$BATS_TEST_TMPDIR/bin.XXXXXX")
+	chmod 755 "$BATS_TEST_TMPDIR" "$dir"
+	cp "$1" "$dir/"
+	chmod 755 "$dir/$(basename "$1")"
+	echo "$dir/$(basename "$1")"
+}
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
