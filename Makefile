@@ -13,7 +13,8 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 COMMON  := labs/common/nslab.o
-DEMOS   := labs/01-uts/uts_demo
+DEMOS   := labs/01-uts/uts_demo labs/02-pid/pid_demo \
+           labs/03-chroot-proc/chroot_proc_demo
 TOOLS   :=
 
 # Rebuild everything when the flags change (say, SANITIZE=1 after a

@@ -88,6 +88,11 @@ start_held() {
 stop_held() {
 	local sig=${1:-TERM}
 	kill -"$sig" "$HELD_DEMO"
+	wait_held
+}
+
+# wait_held: wait for the held demo to end by itself; set HELD_STATUS.
+wait_held() {
 	HELD_STATUS=0
 	wait "$HELD_DEMO" || HELD_STATUS=$?
 	HELD_DEMO=
@@ -151,4 +156,30 @@ copy_for_nobody() {
 
 as_nobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+# ---- Labs 02 and 03 ----
+
+PID_DEMO=$KIT/labs/02-pid/pid_demo
+CHROOT_DEMO=$KIT/labs/03-chroot-proc/chroot_proc_demo
+MKROOTFS=$KIT/tools/mkrootfs
+
+# The NSpid line of /proc/PID/status, fields separated by single spaces.
+nspid() { awk '/^NSpid:/ {$1 = ""; sub(/^ /, ""); print}' "/proc/$1/status"; }
+
+# Every host PID whose PID namespace is the one PID is in.
+pids_in_pid_ns() {
+	local want p
+	want=$(ns_inode "$1" pid) || return 0
+	for p in /proc/[0-9]*; do
+		[ "$(stat -L -c %i "$p/ns/pid" 2>/dev/null)" = "$want" ] && echo "${p#/proc/}"
+	done
+	return 0
+}
+
+# The host's mount table and the propagation of "/", to compare before
+# and after a run (mount IDs included: a remount would show).
+mount_state() {
+	cat /proc/self/mountinfo
+	findmnt -n -o PROPAGATION /
 }
