@@ -14,7 +14,7 @@ endif
 
 COMMON  := labs/common/nslab.o
 DEMOS   := labs/01-uts/uts_demo labs/02-pid/pid_demo \
-           labs/03-chroot-proc/chroot_proc_demo
+           labs/03-chroot-proc/chroot_proc_demo labs/04-veth/veth_demo
 TOOLS   :=
 
 # Rebuild everything when the flags change (say, SANITIZE=1 after a
@@ -33,8 +33,12 @@ all: $(DEMOS) $(TOOLS)
 labs/common/nslab.o: labs/common/nslab.c labs/common/nslab.h $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# A lab is its NAME_demo.c plus any helper .c listed for it below.
 labs/%_demo: labs/%_demo.c $(COMMON) labs/common/nslab.h $(FLAGS_STAMP)
-	$(CC) $(CFLAGS) -o $@ $< $(COMMON) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(COMMON) $(LDFLAGS)
+
+# Lab 04 speaks rtnetlink through a small helper of its own.
+labs/04-veth/veth_demo: labs/04-veth/rtnl.c labs/04-veth/rtnl.h
 
 check: all
 	@tests/run

@@ -183,3 +183,11 @@ mount_state() {
 	cat /proc/self/mountinfo
 	findmnt -n -o PROPAGATION /
 }
+
+# ---- Lab 04 ----
+
+VETH_DEMO=$KIT/labs/04-veth/veth_demo
+
+# The kit's links on the host, one name a line (none: empty).
+nslab_links() { ip -o link show | grep -o 'nslab[^:@ ]*' || true; }
+link_gone() { ! ip link show "$1" >/dev/null 2>&1; }
