@@ -14,7 +14,8 @@ endif
 
 COMMON  := labs/common/nslab.o
 DEMOS   := labs/01-uts/uts_demo labs/02-pid/pid_demo \
-           labs/03-chroot-proc/chroot_proc_demo labs/04-veth/veth_demo
+           labs/03-chroot-proc/chroot_proc_demo labs/04-veth/veth_demo \
+           labs/05-cgroup-mem/cgroup_mem_demo
 TOOLS   :=
 
 # Rebuild everything when the flags change (say, SANITIZE=1 after a

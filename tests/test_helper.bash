@@ -98,10 +98,12 @@ wait_held() {
 	HELD_DEMO=
 }
 
-# For teardown(): make sure no held demo outlives its test.
+# For teardown(): make sure no held demo outlives its test.  SIGTERM
+# first, so the demo removes what it made; SIGKILL only if it hangs.
 reap_held() {
 	if [ -n "${HELD_DEMO:-}" ]; then
-		kill -KILL "$HELD_DEMO" 2>/dev/null || true
+		kill -TERM "$HELD_DEMO" 2>/dev/null || true
+		wait_until 5 gone "$HELD_DEMO" 2>/dev/null || kill -KILL "$HELD_DEMO" 2>/dev/null || true
 		wait "$HELD_DEMO" 2>/dev/null || true
 		HELD_DEMO=
 	fi
@@ -191,3 +193,36 @@ VETH_DEMO=$KIT/labs/04-veth/veth_demo
 # The kit's links on the host, one name a line (none: empty).
 nslab_links() { ip -o link show | grep -o 'nslab[^:@ ]*' || true; }
 link_gone() { ! ip link show "$1" >/dev/null 2>&1; }
+
+# ---- Lab 05 ----
+
+CGROUP_DEMO=$KIT/labs/05-cgroup-mem/cgroup_mem_demo
+
+# The cgroup a cgroup_mem_demo with PID $1 created (empty if none).
+demo_cgroup() {
+	find /sys/fs/cgroup -maxdepth 8 -type d -name "nslab-mem-$1" 2>/dev/null | head -1
+}
+nslab_cgroups() { find /sys/fs/cgroup -maxdepth 8 -type d -name 'nslab*' 2>/dev/null || true; }
+
+# 2 if the memory controller is on cgroup v2 here, else 1 (the same
+# rule the lab uses: a cgroup2 mount listing memory in cgroup.controllers).
+memory_cgroup_version() {
+	local mnt
+	while read -r mnt; do
+		if grep -qw memory "$mnt/cgroup.controllers" 2>/dev/null; then
+			echo 2
+			return
+		fi
+	done < <(awk '$9 == "cgroup2" {print $5}' /proc/self/mountinfo)
+	echo 1
+}
+
+# The oom_kill counter of cgroup DIR, from the kernel's own file.
+oom_kills() {
+	if [ -e "$1/memory.events" ]; then
+		awk '$1 == "oom_kill" {print $2}' "$1/memory.events"
+	else
+		awk '$1 == "oom_kill" {print $2}' "$1/memory.oom_control"
+	fi
+}
+limit_file() { if [ -e "$1/memory.max" ]; then echo "$1/memory.max"; else echo "$1/memory.limit_in_bytes"; fi; }

@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154 # $stderr is set by `run --separate-stderr`
+# Lab 05: a memory cgroup whose limit really kills.
+# Observers: the cgroup's own files (memory.events / memory.oom_control,
+# memory.max / memory.limit_in_bytes, cgroup.procs), /proc/PID/cgroup,
+# and the cgroup directories themselves.
+
+load test_helper
+
+setup_file() { snapshot_before; }
+setup() {
+	require_built "$CGROUP_DEMO"
+	VERSION=$(memory_cgroup_version)
+}
+teardown() { reap_held; }
+
+@test "cgroup: --help describes the lab and exits 0" {
+	run -0 "$CGROUP_DEMO" --help
+	[[ "$output" == *"--limit SIZE"* ]]
+	[[ "$output" == *"OOM"* ]]
+}
+
+@test "cgroup: over the limit the child is OOM-killed; the cgroup's own counter says so" {
+	require_root
+	start_held "$CGROUP_DEMO" --limit 32M
+	local cg
+	cg=$(demo_cgroup "$HELD_DEMO")
+	[ -n "$cg" ]
+	# Read by the test itself, while --hold keeps the cgroup.
+	[ "$(oom_kills "$cg")" -ge 1 ]
+	[ "$(cat "$(limit_file "$cg")")" -eq $((32 * 1024 * 1024)) ]
+	# The child is gone, and nothing is left in the cgroup.
+	gone "$HELD_PID"
+	[ -z "$(cat "$cg/cgroup.procs")" ]
+	stop_held TERM
+	# The demo passes on the child's status: killed by SIGKILL.
+	[ "$HELD_STATUS" -eq 137 ]
+	[ ! -d "$cg" ]
+}
+
+@test "cgroup: the limit file holds the requested value rounded to whole pages" {
+	require_root
+	start_held "$CGROUP_DEMO" --limit 10000 --alloc 64K --step 4K
+	local cg page
+	cg=$(demo_cgroup "$HELD_DEMO")
+	page=$(getconf PAGESIZE)
+	[ "$(cat "$(limit_file "$cg")")" -eq $((10000 / page * page)) ]
+	stop_held TERM
+}
+
+@test "cgroup: under the limit the child exits 0 and oom_kill stays 0 (the control run)" {
+	require_root
+	start_held "$CGROUP_DEMO" --limit 32M --alloc 8M
+	local cg
+	cg=$(demo_cgroup "$HELD_DEMO")
+	[ "$(oom_kills "$cg")" -eq 0 ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	[ ! -d "$cg" ]
+}
+
+@test "cgroup: the child joins the cgroup before it allocates (/proc/PID/cgroup)" {
+	require_root
+	local fifo=$BATS_TEST_TMPDIR/stdin pidfile=$BATS_TEST_TMPDIR/child.pid demo
+	mkfifo "$fifo"
+	# A shell in the cgroup, kept waiting on a fifo the test holds open.
+	"$CGROUP_DEMO" --quiet --shell --pidfile "$pidfile" <"$fifo" >"$BATS_TEST_TMPDIR/log" 2>&1 3>&- &
+	demo=$!
+	exec 4>"$fifo"
+	wait_until 5 test -s "$pidfile"
+	local child cg
+	child=$(cat "$pidfile")
+	cg=$(demo_cgroup "$demo")
+	grep -q "nslab-mem-$demo" "/proc/$child/cgroup"
+	grep -qx "$child" "$cg/cgroup.procs"
+	echo 'exit 6' >&4
+	exec 4>&-
+	local status=0
+	wait "$demo" || status=$?
+	[ "$status" -eq 6 ]
+	[ ! -d "$cg" ]
+}
+
+@test "cgroup: v1 keeps swap out by setting memory.memsw.limit_in_bytes to the limit" {
+	require_root
+	[ "$VERSION" = 1 ] || skip "this host's memory controller is on cgroup v2"
+	start_held "$CGROUP_DEMO" --limit 16M
+	local cg
+	cg=$(demo_cgroup "$HELD_DEMO")
+	[ -e "$cg/memory.memsw.limit_in_bytes" ] || skip "swap accounting is off on this kernel"
+	[ "$(cat "$cg/memory.memsw.limit_in_bytes")" -eq $((16 * 1024 * 1024)) ]
+	stop_held TERM
+}
+
+@test "cgroup: v2 keeps swap out by setting memory.swap.max to 0" {
+	require_root
+	[ "$VERSION" = 2 ] || skip "this host's memory controller is on cgroup v1"
+	start_held "$CGROUP_DEMO" --limit 16M
+	local cg
+	cg=$(demo_cgroup "$HELD_DEMO")
+	[ "$(stat -f -c %T "$cg")" = cgroup2fs ]
+	[ -e "$cg/memory.swap.max" ] || skip "this kernel has no swap controller"
+	[ "$(cat "$cg/memory.swap.max")" = 0 ]
+	# oom and oom_kill are both counted in memory.events.
+	[ "$(awk '$1 == "oom" {print $2}' "$cg/memory.events")" -ge 1 ]
+	stop_held TERM
+}
+
+@test "cgroup: after a normal run no nslab cgroup exists" {
+	require_root
+	local before
+	before=$(nslab_cgroups)
+	run -137 "$CGROUP_DEMO" --quiet
+	[[ "$output" == *"killed by the OOM killer"* ]]
+	[ "$(nslab_cgroups)" = "$before" ]
+}
+
+@test "cgroup: SIGTERM while the child runs kills it and removes the cgroup" {
+	require_root
+	local fifo=$BATS_TEST_TMPDIR/stdin pidfile=$BATS_TEST_TMPDIR/child.pid demo
+	mkfifo "$fifo"
+	"$CGROUP_DEMO" --quiet --shell --pidfile "$pidfile" <"$fifo" >"$BATS_TEST_TMPDIR/log" 2>&1 3>&- &
+	demo=$!
+	exec 4>"$fifo"
+	wait_until 5 test -s "$pidfile"
+	local child cg
+	child=$(cat "$pidfile")
+	cg=$(demo_cgroup "$demo")
+	# A grandchild in the cgroup too: cleanup must not leave it behind.
+	echo 'sleep 300 & echo started' >&4
+	wait_until 5 grep -q started "$BATS_TEST_TMPDIR/log"
+	[ "$(grep -c . "$cg/cgroup.procs")" -ge 2 ]
+	kill -TERM "$demo"
+	local status=0
+	wait "$demo" || status=$?
+	exec 4>&-
+	[ "$status" -eq 143 ]
+	[ ! -d "$cg" ]
+	gone "$child"
+}
+
+@test "cgroup: bad sizes exit 2 and create no cgroup" {
+	local before bad
+	before=$(nslab_cgroups)
+	for bad in 0 12Q -5M 99999999999999999999999 2G "" 1.5M 32MB " 32M"; do
+		run -2 "$CGROUP_DEMO" --limit "$bad"
+		[[ "$output" == *"--limit"* ]]
+		[[ "$output" != *"mkdir("* ]]
+	done
+	run -2 "$CGROUP_DEMO" --alloc 0
+	run -2 "$CGROUP_DEMO" --alloc 9G
+	run -2 "$CGROUP_DEMO" --step 0
+	run -2 "$CGROUP_DEMO" --limit
+	run -2 "$CGROUP_DEMO" --bogus
+	[ "$(nslab_cgroups)" = "$before" ]
+}
+
+@test "cgroup: a --parent that does not exist or is not a cgroup is a usage error" {
+	local before
+	before=$(nslab_cgroups)
+	run -2 "$CGROUP_DEMO" --parent /does/not/exist
+	[[ "$output" == *"No such file"* ]]
+	run -2 "$CGROUP_DEMO" --parent /tmp
+	[[ "$output" == *"not a cgroup directory"* ]]
+	run -2 "$CGROUP_DEMO" --parent ""
+	[ "$(nslab_cgroups)" = "$before" ]
+}
+
+@test "cgroup: --parent puts the cgroup where it is told" {
+	require_root
+	local parent
+	if [ "$VERSION" = 2 ]; then
+		parent=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+	else
+		parent=$(awk '$9 == "cgroup" && $NF ~ /(^|,)memory(,|$)/ {print $5; exit}' /proc/self/mountinfo)
+		parent=$parent$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)
+	fi
+	start_held "$CGROUP_DEMO" --parent "$parent" --alloc 1M
+	[ -d "${parent%/}/nslab-mem-$HELD_DEMO" ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	[ ! -d "${parent%/}/nslab-mem-$HELD_DEMO" ]
+}
+
+@test "cgroup: an unprivileged user gets exit 1 and a message about root or sudo" {
+	require_root
+	require_cmd setpriv
+	local demo
+	demo=$(copy_for_nobody "$CGROUP_DEMO")
+	run -1 --separate-stderr as_nobody "$demo"
+	[[ "$stderr" == *"mkdir("*"sudo"* ]]
+}
+
+@test "cgroup: nothing named nslab is left behind" {
+	assert_nothing_left
+}
