@@ -28,7 +28,11 @@ setup() { DIR=$BATS_TEST_TMPDIR/rootfs; }
 	run -0 "$MKROOTFS" "$DIR"
 	[[ "$output" == *"static busybox"* ]]
 	[ -L "$DIR/bin/sh" ]
-	[ "$(readlink "$DIR/bin/sh")" = busybox ]
+	[[ "$(readlink "$DIR/bin/sh")" == @(busybox|/bin/busybox) ]]
+	# Inside the rootfs, sh is that busybox.
+	require_root
+	run -0 chroot "$DIR" /bin/sh -c 'readlink -f /bin/sh'
+	[ "$output" = /bin/busybox ]
 }
 
 @test "mkrootfs: --from-host copies the host's tools and their libraries" {

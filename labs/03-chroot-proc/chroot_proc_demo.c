@@ -30,11 +30,14 @@
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -146,6 +149,46 @@ static void find_mkrootfs(char *buf, size_t len)
 	snprintf(buf, len, "%s/tools/mkrootfs", exe);
 }
 
+/* Is any process of group PGID still running?  Zombies do not count:
+ * they can write nothing, and who reaps them is not up to us. */
+static bool group_running(pid_t pgid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		char path[288], buf[512], *p, state;
+		int pgrp;
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		/* "pid (comm) state ppid pgrp ...": comm may hold spaces. */
+		if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')) &&
+		    sscanf(p + 1, " %c %*d %d", &state, &pgrp) == 2)
+			found = pgrp == pgid && state != 'Z' && state != 'X';
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Kill every process left in process group PGID and wait until none
+ * runs, so none of them can write into the rootfs while it is removed. */
+static void stop_process_group(pid_t pgid)
+{
+	kill(-pgid, SIGKILL);
+	for (int i = 0; i < 500 && group_running(pgid); i++)
+		poll(NULL, 0, 10); /* the kernel finishes them within ms */
+}
+
 static void prepare_rootfs(void)
 {
 	char mkrootfs[PATH_MAX + 32];
@@ -169,13 +212,21 @@ static void prepare_rootfs(void)
 	if (pid < 0)
 		die(errno, "fork()");
 	if (pid == 0) {
+		/* Its own process group, so that the demo can stop the whole
+		 * build - the script and the cp or ln it is running. */
+		setpgid(0, 0);
+		/* If the demo is killed, stop building: nothing else would. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+			die(errno, "prctl(PR_SET_PDEATHSIG)");
 		signals_restore();
 		execl(mkrootfs, "mkrootfs", "--quiet", cfg.rootfs, (char *)NULL);
 		warn_errno(errno, "execl(\"%s\")", mkrootfs);
 		_exit(127);
 	}
+	setpgid(pid, pid); /* (also here: whichever runs first wins) */
 	code = wait_child(pid, &interrupted);
 	if (code != 0) {
+		stop_process_group(pid);
 		remove_temporary_rootfs();
 		if (!interrupted)
 			fprintf(stderr, "%s: tools/mkrootfs failed (exit %d)\n",

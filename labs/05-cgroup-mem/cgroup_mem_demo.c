@@ -45,6 +45,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KiB (1024ULL)
@@ -406,30 +407,49 @@ static void kill_cgroup(void)
 		kill((pid_t)atoi(p), SIGKILL);
 }
 
-static bool cgroup_empty(void)
+/* Is the cgroup empty?  On v2, FD is open on cgroup.events, and
+ * re-reading through that same fd is what re-arms kernfs's POLLPRI
+ * notification.  On v1, open cgroup.procs afresh each time: an open
+ * file keeps the PID list it read first. */
+static bool cgroup_empty(int fd)
 {
-	char buf[64];
+	char buf[512];
+	ssize_t n;
 
-	if (lab.version == 2)
-		return read_key(cgfile("cgroup.events"), "populated") == 0;
-	return read_str(cgfile("cgroup.procs"), buf, sizeof buf) == 0 && !buf[0];
+	if (lab.version == 1)
+		return read_str(cgfile("cgroup.procs"), buf, sizeof buf) != 0 || !buf[0];
+	n = pread(fd, buf, sizeof buf - 1, 0);
+	if (n < 0)
+		return true; /* the cgroup is gone already */
+	buf[n] = '\0';
+	return strstr(buf, "populated 0") != NULL;
 }
 
 /* A cgroup can only be removed once no process is in it.  On v2 the
- * kernel signals a change of "populated" in cgroup.events with POLLPRI,
- * so wait for that; a dying process leaves within milliseconds. */
+ * kernel signals a change of "populated" in cgroup.events with POLLPRI;
+ * v1 has no such notice, so look again every 20 ms.  Killed processes
+ * leave within milliseconds; give up after 10 seconds. */
 static void wait_until_empty(void)
 {
 	int fd = open(cgfile(lab.version == 2 ? "cgroup.events" : "cgroup.procs"),
 		      O_RDONLY | O_CLOEXEC);
+	struct timespec start, now;
 
-	for (int i = 0; i < 250 && !cgroup_empty(); i++) {
+	if (fd < 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!cgroup_empty(fd)) {
 		struct pollfd p = { .fd = fd, .events = POLLPRI };
 
-		poll(&p, fd >= 0 && lab.version == 2 ? 1 : 0, 20);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= 10)
+			break;
+		if (lab.version == 2)
+			poll(&p, 1, 1000);
+		else
+			poll(NULL, 0, 20);
 	}
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 }
 
 static void remove_cgroup(void)
@@ -467,6 +487,16 @@ static void cleanup(void)
 	remove_cgroup();
 }
 
+static void report_interrupted(int sig)
+{
+	if (lab.created)
+		fprintf(stderr, "%s: interrupted by signal %d; could not remove %s\n",
+			nslab_prog, sig, lab.cg);
+	else
+		fprintf(stderr, "%s: interrupted by signal %d; the cgroup is removed\n",
+			nslab_prog, sig);
+}
+
 static void checkpoint(void)
 {
 	int sig = signal_pending_term();
@@ -475,8 +505,7 @@ static void checkpoint(void)
 		return;
 	cleanup();
 	remove_pidfile(&lab.o);
-	fprintf(stderr, "%s: interrupted by signal %d; the cgroup is removed\n",
-		nslab_prog, sig);
+	report_interrupted(sig);
 	exit(exit_code_for_signal(sig));
 }
 
@@ -495,9 +524,11 @@ static void create_cgroup(void)
 		if (!has_word(list, "memory")) {
 			int err = write_str(path, "+memory");
 
-			if (err)
+			if (err == EBUSY)
 				die(err, "writing \"+memory\" to %s (a v2 parent with processes "
 				    "of its own cannot enable controllers: choose --parent)", path);
+			if (err)
+				die(err, "writing \"+memory\" to %s", path);
 			lab.enabled_memory = true;
 		}
 	}
@@ -687,9 +718,8 @@ int main(int argc, char **argv)
 	if (interrupted) {
 		cleanup();
 		remove_pidfile(&lab.o);
-		fprintf(stderr, "%s: interrupted by signal %d; the cgroup is removed\n",
-			nslab_prog, interrupted);
-		return code;
+		report_interrupted(interrupted);
+		return lab.created ? EXIT_RUNTIME : code;
 	}
 	report_end(code, kills_before > 0 ? kills_before : 0);
 

@@ -48,7 +48,7 @@ static const char *hint_for(int err)
 	case ENOENT:
 		return "no such file or directory — check the path";
 	case EEXIST:
-		return "that name already exists — remove it or choose another";
+		return "that name already exists — remove it (sudo tools/nslab-clean --yes) or choose another";
 	case EBUSY:
 		return "still in use — is another run holding it?";
 	case EINVAL:
