@@ -16,7 +16,7 @@ COMMON  := labs/common/nslab.o
 DEMOS   := labs/01-uts/uts_demo labs/02-pid/pid_demo \
            labs/03-chroot-proc/chroot_proc_demo labs/04-veth/veth_demo \
            labs/05-cgroup-mem/cgroup_mem_demo
-TOOLS   :=
+TOOLS   := tools/nsinfo
 
 # Rebuild everything when the flags change (say, SANITIZE=1 after a
 # plain build), so an instrumented object never links with a plain one.
@@ -26,7 +26,7 @@ ifneq ($(FLAGS_NOW),$(shell cat $(FLAGS_STAMP) 2>/dev/null))
 $(shell printf '%s' '$(FLAGS_NOW)' > $(FLAGS_STAMP))
 endif
 
-.PHONY: all check demo clean help
+.PHONY: all check demo vm-check clean help
 .DEFAULT_GOAL := all
 
 all: $(DEMOS) $(TOOLS)
@@ -38,6 +38,9 @@ labs/common/nslab.o: labs/common/nslab.c labs/common/nslab.h $(FLAGS_STAMP)
 labs/%_demo: labs/%_demo.c $(COMMON) labs/common/nslab.h $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(COMMON) $(LDFLAGS)
 
+tools/nsinfo: tools/nsinfo.c $(FLAGS_STAMP)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
 # Lab 04 speaks rtnetlink through a small helper of its own.
 labs/04-veth/veth_demo: labs/04-veth/rtnl.c labs/04-veth/rtnl.h
 
@@ -47,14 +50,21 @@ check: all
 demo: all
 	@tools/tour
 
+# The whole suite inside a VM running Debian's kernel with cgroup v2 only.
+vm-check: all
+	@tests/vm/run
+
 clean:
 	rm -f $(DEMOS) $(TOOLS) $(COMMON) $(FLAGS_STAMP)
+	@echo '(the VM kernel cache .vm-cache/ is kept; remove it by hand if you like)'
 
 help:
 	@echo 'nslab targets:'
 	@echo '  make              build every lab program and tool'
 	@echo '  sudo make check   build, then run the bats suite (needs root for most tests)'
 	@echo '  sudo make demo    build, then run the labs in order as a narrated tour'
+	@echo '  sudo make vm-check  run the suite in a qemu VM: another kernel, cgroup v2 only'
+	@echo '                    (needs: sudo vagrant/provision.sh --vm-check)'
 	@echo '  make clean        remove what the build made'
 	@echo 'Variables:'
 	@echo '  WERROR=1          treat compiler warnings as errors'

@@ -226,3 +226,38 @@ oom_kills() {
 	fi
 }
 limit_file() { if [ -e "$1/memory.max" ]; then echo "$1/memory.max"; else echo "$1/memory.limit_in_bytes"; fi; }
+
+# ---- tools and the reliability suite ----
+
+NSINFO=$KIT/tools/nsinfo
+NSLAB_CLEAN=$KIT/tools/nslab-clean
+
+# Every demo with the arguments of its normal run and the exit status
+# that run ends with (Lab 05's child is OOM-killed: 137), as
+# "status demo args...".
+demo_table() {
+	cat <<TABLE
+0 $UTS_DEMO
+0 $PID_DEMO --mount-proc
+0 $CHROOT_DEMO
+0 $VETH_DEMO
+137 $CGROUP_DEMO
+TABLE
+}
+
+# A pause of 0 to MAX-1 milliseconds, for killing a demo "at a random
+# moment" of a run that takes about MAX ms.
+random_pause() {
+	sleep "$(printf '0.%03d' $((RANDOM % $1)))"
+}
+
+# The machine's whole state as far as the kit could touch it: every link,
+# every named netns, nslab cgroups, the whole mount table and running
+# demos.  Taken before and after the whole suite (tests/setup_suite.bash).
+machine_state() {
+	ip -o link show
+	ip netns list
+	nslab_cgroups
+	cat /proc/self/mountinfo
+	pgrep -a -f '_demo( |$)' | grep -v -e bats -e pgrep || true
+}

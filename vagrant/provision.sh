@@ -8,7 +8,26 @@
 # replace the kernel under the shared-folder driver and break /vagrant.
 #
 # Supported: Debian 12 and Ubuntu 22.04 or later, run as root.
+#
+# Usage: provision.sh [--vm-check]
+#   --vm-check   also install what `make vm-check` and the Vagrantfile check
+#                need on the machine that runs them (qemu, vagrant); not
+#                needed inside the VM itself.
 set -euo pipefail
+
+vm_check=0
+case "${1:-}" in
+"") ;;
+--vm-check) vm_check=1 ;;
+-h | --help)
+	sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+	exit 0
+	;;
+*)
+	echo "provision.sh: unknown option '$1' (try --help)" >&2
+	exit 2
+	;;
+esac
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "provision.sh: needs root to install packages — run: sudo $0" >&2
@@ -36,6 +55,15 @@ packages=(
 	# modprobe, for the veth driver on kernels that build it as a module.
 	kmod
 )
+if [ "$vm_check" = 1 ]; then
+	packages+=(
+		# make vm-check boots Debian's kernel under qemu; depmod (kmod)
+		# and dpkg-deb prepare it.
+		qemu-system-x86
+		# `vagrant validate` checks vagrant/Vagrantfile without a box.
+		vagrant
+	)
+fi
 
 # Refresh the package lists once a day at most, so a second run is quick.
 stamp=/var/lib/apt/periodic/nslab-update-stamp
