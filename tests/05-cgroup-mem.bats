@@ -12,7 +12,24 @@ setup() {
 	require_built "$CGROUP_DEMO"
 	VERSION=$(memory_cgroup_version)
 }
-teardown() { reap_held; }
+teardown() {
+	reap_held
+	exec 4>&- 2>/dev/null || true
+}
+
+# start_shell_in_cgroup: the demo with --shell, its shell reading from a
+# fifo that the test writes to on fd 4.  Sets DEMO, CHILD (the shell) and
+# CG (the cgroup), once the shell is in the cgroup.
+start_shell_in_cgroup() {
+	local fifo=$BATS_TEST_TMPDIR/stdin pidfile=$BATS_TEST_TMPDIR/child.pid
+	mkfifo "$fifo"
+	"$CGROUP_DEMO" --quiet --shell --pidfile "$pidfile" <"$fifo" >"$BATS_TEST_TMPDIR/log" 2>&1 3>&- &
+	DEMO=$!
+	exec 4>"$fifo"
+	wait_until 5 test -s "$pidfile"
+	CHILD=$(cat "$pidfile")
+	CG=$(demo_cgroup "$DEMO")
+}
 
 @test "cgroup: --help describes the lab and exits 0" {
 	run -0 "$CGROUP_DEMO" --help
@@ -61,24 +78,15 @@ teardown() { reap_held; }
 
 @test "cgroup: the child joins the cgroup before it allocates (/proc/PID/cgroup)" {
 	require_root
-	local fifo=$BATS_TEST_TMPDIR/stdin pidfile=$BATS_TEST_TMPDIR/child.pid demo
-	mkfifo "$fifo"
-	# A shell in the cgroup, kept waiting on a fifo the test holds open.
-	"$CGROUP_DEMO" --quiet --shell --pidfile "$pidfile" <"$fifo" >"$BATS_TEST_TMPDIR/log" 2>&1 3>&- &
-	demo=$!
-	exec 4>"$fifo"
-	wait_until 5 test -s "$pidfile"
-	local child cg
-	child=$(cat "$pidfile")
-	cg=$(demo_cgroup "$demo")
-	grep -q "nslab-mem-$demo" "/proc/$child/cgroup"
-	grep -qx "$child" "$cg/cgroup.procs"
+	start_shell_in_cgroup
+	grep -q "nslab-mem-$DEMO" "/proc/$CHILD/cgroup"
+	grep -qx "$CHILD" "$CG/cgroup.procs"
 	echo 'exit 6' >&4
 	exec 4>&-
 	local status=0
-	wait "$demo" || status=$?
+	wait "$DEMO" || status=$?
 	[ "$status" -eq 6 ]
-	[ ! -d "$cg" ]
+	[ ! -d "$CG" ]
 }
 
 @test "cgroup: v1 keeps swap out by setting memory.memsw.limit_in_bytes to the limit" {
@@ -117,27 +125,19 @@ teardown() { reap_held; }
 
 @test "cgroup: SIGTERM while the child runs kills it and removes the cgroup" {
 	require_root
-	local fifo=$BATS_TEST_TMPDIR/stdin pidfile=$BATS_TEST_TMPDIR/child.pid demo
-	mkfifo "$fifo"
-	"$CGROUP_DEMO" --quiet --shell --pidfile "$pidfile" <"$fifo" >"$BATS_TEST_TMPDIR/log" 2>&1 3>&- &
-	demo=$!
-	exec 4>"$fifo"
-	wait_until 5 test -s "$pidfile"
-	local child cg
-	child=$(cat "$pidfile")
-	cg=$(demo_cgroup "$demo")
+	start_shell_in_cgroup
 	# A grandchild in the cgroup too: cleanup must not leave it behind.
 	echo 'sleep 300 & echo started' >&4
 	wait_until 5 grep -q started "$BATS_TEST_TMPDIR/log"
-	[ "$(grep -c . "$cg/cgroup.procs")" -ge 2 ]
-	kill -TERM "$demo"
+	[ "$(grep -c . "$CG/cgroup.procs")" -ge 2 ]
+	kill -TERM "$DEMO"
 	local status=0
-	wait "$demo" || status=$?
+	wait "$DEMO" || status=$?
 	exec 4>&-
 	cat "$BATS_TEST_TMPDIR/log"
 	[ "$status" -eq 143 ]
-	[ ! -d "$cg" ]
-	gone "$child"
+	[ ! -d "$CG" ]
+	gone "$CHILD"
 }
 
 @test "cgroup: bad sizes exit 2 and create no cgroup" {

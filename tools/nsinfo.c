@@ -169,18 +169,20 @@ static int list(int only)
 
 static int compare(const char *arg)
 {
+	char rows[NTYPES][96];
 	char *end;
 	long pid = strtol(arg, &end, 10);
-	int differ = 0;
+	int differ = 0, nrows = 0;
 
 	if (!*arg || *end || pid < 1 || pid > 4194304) {
 		fprintf(stderr, "nsinfo: '%s' is not a PID\n%s", arg, usage);
 		return 2;
 	}
-	printf("%-6s %12s %12s  %s\n", "TYPE", "PID", "self", "");
+	/* Read everything first, so an error is not preceded by half a table. */
 	for (int t = 0; t < NTYPES; t++) {
 		char path[64], self[64];
 		struct stat a, b;
+		bool same;
 
 		snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, types[t]);
 		snprintf(self, sizeof self, "/proc/self/ns/%s", types[t]);
@@ -194,16 +196,21 @@ static int compare(const char *arg)
 				return 1;
 			}
 			fprintf(stderr, "nsinfo: stat(\"%s\") failed: %s%s\n", path,
-				strerror(err), err == EACCES ? " — run with sudo" : "");
+				strerror(err),
+				err != EACCES ? "" : geteuid() ? " — run with sudo"
+				: " (even root may not look into a process of an outer container)");
 			return 1;
 		}
-		bool same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-
+		same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 		differ += !same;
-		printf("%-6s %12lu %12lu  %s\n", types[t], (unsigned long)a.st_ino,
-		       (unsigned long)b.st_ino, same ? "same" : "different");
+		snprintf(rows[nrows++], sizeof rows[0], "%-6s %12lu %12lu  %s", types[t],
+			 (unsigned long)a.st_ino, (unsigned long)b.st_ino,
+			 same ? "same" : "different");
 	}
-	printf("%d of %d namespace types differ\n", differ, NTYPES);
+	printf("%-6s %12s %12s\n", "TYPE", "PID", "self");
+	for (int i = 0; i < nrows; i++)
+		puts(rows[i]);
+	printf("%d of %d namespace types differ\n", differ, nrows);
 	return 0;
 }
 

@@ -84,3 +84,36 @@ if [ "${#missing[@]}" -gt 0 ]; then
 else
 	echo "provision.sh: all ${#packages[@]} packages already installed"
 fi
+
+# The suite needs bats-core 1.5 or later.  Debian 12 ships 1.8 and Ubuntu
+# 24.04 1.10, but Ubuntu 22.04 ships 1.2: there, install bats-core's own
+# release from the npm registry (npm pack fetches the tarball; bats-core's
+# install.sh puts it under /usr/local, which comes first in PATH).
+bats_recent() {
+	local v major minor
+	v=$("$1" --version 2>/dev/null | awk '{print $2}')
+	IFS=. read -r major minor _ <<<"$v"
+	[[ "$major" =~ ^[0-9]+$ && "$minor" =~ ^[0-9]+$ ]] || return 1
+	[ "${major:-0}" -gt 1 ] || { [ "${major:-0}" -eq 1 ] && [ "${minor:-0}" -ge 5 ]; }
+}
+install_bats_from_npm() { # PREFIX
+	local tmp
+	command -v npm >/dev/null 2>&1 || apt-get install -y -q --no-install-recommends npm
+	tmp=$(mktemp -d)
+	(cd "$tmp" && npm pack --silent bats@1 >/dev/null && tar -xzf bats-*.tgz &&
+		package/install.sh "$1")
+	local rc=$?
+	rm -rf "$tmp"
+	return "$rc"
+}
+if ! bats_recent bats; then
+	echo "provision.sh: bats $(bats --version 2>/dev/null | awk '{print $2}') is older than 1.5;" \
+		"installing bats-core from the npm registry into /usr/local"
+	install_bats_from_npm /usr/local
+	hash -r
+	bats_recent bats || {
+		echo "provision.sh: still no bats >= 1.5 — see https://bats-core.readthedocs.io" >&2
+		exit 1
+	}
+fi
+echo "provision.sh: $(bats --version)"
