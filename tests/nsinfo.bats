@@ -6,7 +6,15 @@ load test_helper
 
 setup_file() { snapshot_before; }
 setup() { require_built "$NSINFO" "$UTS_DEMO"; }
-teardown() { reap_held; }
+teardown() {
+	reap_held
+	# The newline test's waiting process, if that test failed early.
+	[ -z "${WAITER:-}" ] || kill "$WAITER" 2>/dev/null || true
+}
+
+# Is PID in a uts namespace other than ours?  (A function, so that
+# wait_until evaluates it afresh each time.)
+own_uts_ns() { [ "$(ns_inode "$1" uts)" != "$(ns_inode self uts)" ]; }
 
 # The namespace ids of one type, sorted, from each tool.
 ids_nsinfo() { "$NSINFO" -t "$1" | awk 'NR > 1 {print $1}' | sort -n; }
@@ -34,6 +42,24 @@ ids_lsns() { lsns -n -t "$1" -o NS | awk '{print $1}' | sort -n; }
 		}
 	done
 	stop_held TERM
+}
+
+@test "nsinfo: a command line with newlines still gives one line per namespace" {
+	require_root
+	local pid fifo=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$fifo"
+	# A process in a uts namespace of its own, whose $0 holds a newline
+	# and a tab; it waits on the fifo until the test releases it.
+	# shellcheck disable=SC2016 # $1 is the inner sh's
+	unshare --uts sh -c 'read -r _ <"$1"' "$(printf 'first\nsecond\tthird')" "$fifo" 3>&- &
+	pid=$! WAITER=$!
+	wait_until 5 own_uts_ns "$pid"
+	run "$NSINFO" -t uts
+	echo >"$fifo"
+	wait "$pid"
+	[ "$status" -eq 0 ]
+	# Every line but the header starts with a namespace id.
+	run ! grep -vE '^ *(NS|[0-9]+) ' <<<"$output"
 }
 
 @test "nsinfo: the held uts namespace has one process, the held child, as lsns says" {

@@ -98,8 +98,11 @@ static void command_of(pid_t pid, char *buf, size_t len)
 		n = fread(buf, 1, len - 1, f);
 		fclose(f);
 		buf[n] = '\0';
+		/* Arguments are NUL-separated; an argument may itself hold a
+		 * newline or other control character, which would break the
+		 * one-line-per-namespace table: show those as spaces too. */
 		for (size_t i = 0; i + 1 < n; i++)
-			if (buf[i] == '\0')
+			if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
 				buf[i] = ' ';
 	}
 	if (buf[0])
