@@ -56,8 +56,7 @@ teardown() { reap_held; }
 	start_held "$UTS_DEMO"
 	local child
 	child=$(ns_inode "$HELD_PID" uts)
-	run -0 lsns -n -t uts -o NS,PID
-	echo "$output" | grep -Eq "^ *$child +$HELD_PID\$"
+	lsns_shows "^ *$child +$HELD_PID\$" -n -t uts -o NS,PID
 	stop_held TERM
 }
 

@@ -82,8 +82,7 @@ agree_on() {
 	ns=$(ns_inode "$HELD_PID" uts)
 	run -0 "$NSINFO" -t uts
 	grep -Eq "^ *$ns +uts +1 +$HELD_PID " <<<"$output"
-	run -0 lsns -n -t uts -o NS,NPROCS,PID
-	grep -Eq "^ *$ns +1 +$HELD_PID\$" <<<"$output"
+	lsns_shows "^ *$ns +1 +$HELD_PID\$" -n -t uts -o NS,NPROCS,PID
 	stop_held TERM
 }
 

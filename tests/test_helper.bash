@@ -111,6 +111,21 @@ reap_held() {
 
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
+# lsns_shows REGEX LSNS-ARGS...: does lsns print a line matching REGEX?
+# lsns from util-linux 2.38 (Debian 12) stops its scan of /proc when a
+# process vanishes while it reads it, so a busy machine can make one run
+# miss a namespace: only three misses in a row count.
+lsns_shows() {
+	local re=$1
+	shift
+	for _ in 1 2 3; do
+		lsns "$@" | grep -Eq "$re" && return 0
+	done
+	echo "lsns $* never showed /$re/; last output:" >&2
+	lsns "$@" >&2
+	return 1
+}
+
 # The namespace a process is in, as the inode of /proc/PID/ns/TYPE.
 ns_inode() { stat -L -c %i "/proc/$1/ns/$2"; }
 
