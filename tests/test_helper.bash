@@ -109,7 +109,15 @@ reap_held() {
 	fi
 }
 
-gone() { ! kill -0 "$1" 2>/dev/null; }
+# Is process PID gone - not running any more?  A zombie counts as gone: it
+# has exited and holds nothing but its PID until its parent (often init,
+# for a killed demo's child) gets round to reaping it.
+gone() {
+	local state
+	kill -0 "$1" 2>/dev/null || return 0
+	state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	[ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ]
+}
 
 # lsns_shows REGEX LSNS-ARGS...: does lsns print a line matching REGEX?
 # lsns from util-linux 2.38 (Debian 12) stops its scan of /proc when a
