@@ -111,11 +111,12 @@ reap_held() {
 
 # Is process PID gone - not running any more?  A zombie counts as gone: it
 # has exited and holds nothing but its PID until its parent (often init,
-# for a killed demo's child) gets round to reaping it.
+# for a killed demo's child) gets round to reaping it.  (State letters
+# may be lower case, e.g. "t" while LeakSanitizer traces a process.)
 gone() {
 	local state
 	kill -0 "$1" 2>/dev/null || return 0
-	state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null)
+	state=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null)
 	[ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ]
 }
 
