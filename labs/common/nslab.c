@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -253,6 +254,23 @@ void demo_check_opts(const struct demo_opts *o)
 {
 	if (o->hold && o->shell)
 		usage_error("--hold and --shell do not go together: the shell already holds");
+	if (o->pidfile) {
+		/* A pidfile that cannot be written is a mistake on the command
+		 * line: say so now, before any namespace or resource exists. */
+		char dir[4096];
+		const char *slash = strrchr(o->pidfile, '/');
+		struct stat st;
+
+		if (!slash)
+			snprintf(dir, sizeof dir, ".");
+		else
+			snprintf(dir, sizeof dir, "%.*s", (int)(slash - o->pidfile) ?
+				 (int)(slash - o->pidfile) : 1, o->pidfile);
+		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			usage_error("--pidfile %s: directory %s does not exist", o->pidfile, dir);
+		if (access(dir, W_OK) != 0)
+			usage_error("--pidfile %s: directory %s is not writable", o->pidfile, dir);
+	}
 }
 
 void write_pidfile(const struct demo_opts *o, pid_t pid)
