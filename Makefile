@@ -1,48 +1,56 @@
 # nslab - build the lab programs and tools, run the suite, run the tour.
 # `make help` lists the targets.
 
-CC      ?= cc
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -D_GNU_SOURCE
+CC     ?= cc
+CFLAGS ?= -O2 -g
+# What the kit needs whatever CFLAGS a user gives: C11 with the GNU
+# declarations (clone, pipe2, strerrorname_np), warnings, and header
+# dependencies (-MMD -MP), so editing a header rebuilds what uses it.
+KIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -MMD -MP
 ifeq ($(WERROR),1)
-CFLAGS  += -Werror
+KIT_CFLAGS += -Werror
 endif
 ifeq ($(SANITIZE),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS += -fsanitize=address,undefined
+KIT_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS    += -fsanitize=address,undefined
 endif
 
-COMMON  := labs/common/nslab.o
-DEMOS   := labs/01-uts/uts_demo labs/02-pid/pid_demo \
-           labs/03-chroot-proc/chroot_proc_demo labs/04-veth/veth_demo \
-           labs/05-cgroup-mem/cgroup_mem_demo
-TOOLS   := tools/nsinfo
+COMMON := labs/common/nslab.o
+DEMOS  := labs/01-uts/uts_demo labs/02-pid/pid_demo \
+          labs/03-chroot-proc/chroot_proc_demo labs/04-veth/veth_demo \
+          labs/05-cgroup-mem/cgroup_mem_demo
+TOOLS  := tools/nsinfo
+# The small root filesystem Lab 03 chroots into, made once by tools/mkrootfs.
+ROOTFS := labs/rootfs
+# A lab's program is every .c file in its directory, plus labs/common.
+lab_objs = $(patsubst %.c,%.o,$(wildcard $(dir $(1))*.c))
+OBJS   := $(COMMON) $(foreach d,$(DEMOS),$(call lab_objs,$(d))) tools/nsinfo.o
 
-# Rebuild everything when the flags change (say, SANITIZE=1 after a
-# plain build), so an instrumented object never links with a plain one.
-FLAGS_STAMP := .build-flags
-FLAGS_NOW   := $(CC) $(CFLAGS) $(LDFLAGS)
-ifneq ($(FLAGS_NOW),$(shell cat $(FLAGS_STAMP) 2>/dev/null))
-$(shell printf '%s' '$(FLAGS_NOW)' > $(FLAGS_STAMP))
-endif
-
-.PHONY: all check demo vm-check clean help
+.PHONY: all check demo vm-check clean help FORCE
 .DEFAULT_GOAL := all
 
-all: $(DEMOS) $(TOOLS)
+all: $(DEMOS) $(TOOLS) $(ROOTFS)/.nslab-rootfs
 
-labs/common/nslab.o: labs/common/nslab.c labs/common/nslab.h $(FLAGS_STAMP)
-	$(CC) $(CFLAGS) -c -o $@ $<
+# Everything is rebuilt when the flags change (say, SANITIZE=1 after a
+# plain build), so an instrumented object never links with a plain one.
+# The stamp is written by this rule only: `make help`, `make -n` and
+# `make clean` write nothing.
+FLAGS_NOW := $(CC) $(CFLAGS) $(KIT_CFLAGS) $(LDFLAGS)
+.build-flags: FORCE
+	@printf '%s\n' '$(FLAGS_NOW)' | cmp -s - $@ || printf '%s\n' '$(FLAGS_NOW)' >$@
 
-# A lab is its NAME_demo.c plus any helper .c listed for it below.
-labs/%_demo: labs/%_demo.c $(COMMON) labs/common/nslab.h $(FLAGS_STAMP)
-	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(COMMON) $(LDFLAGS)
+%.o: %.c .build-flags
+	$(CC) $(CFLAGS) $(KIT_CFLAGS) -c -o $@ $<
 
-tools/nsinfo: tools/nsinfo.c $(FLAGS_STAMP)
-	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+$(foreach d,$(DEMOS),$(eval $(d): $(call lab_objs,$(d)) $(COMMON)))
+$(DEMOS) $(TOOLS): .build-flags
+	$(CC) $(CFLAGS) $(KIT_CFLAGS) -o $@ $(filter %.o,$^) $(LDFLAGS)
+tools/nsinfo: tools/nsinfo.o
 
-# Lab 04 speaks rtnetlink through a small helper of its own.
-labs/04-veth/veth_demo: labs/04-veth/rtnl.c labs/04-veth/rtnl.h
+$(ROOTFS)/.nslab-rootfs: tools/mkrootfs
+	tools/mkrootfs --quiet $(ROOTFS)
+
+-include $(OBJS:.o=.d)
 
 check: all
 	@tests/run
@@ -55,12 +63,13 @@ vm-check: all
 	@tests/vm/run
 
 clean:
-	rm -f $(DEMOS) $(TOOLS) $(COMMON) $(FLAGS_STAMP)
+	rm -f $(DEMOS) $(TOOLS) $(OBJS) $(OBJS:.o=.d) .build-flags
+	if [ -f $(ROOTFS)/.nslab-rootfs ]; then rm -rf $(ROOTFS); fi
 	@echo '(the VM kernel cache .vm-cache/ is kept; remove it by hand if you like)'
 
 help:
 	@echo 'nslab targets:'
-	@echo '  make              build every lab program and tool'
+	@echo '  make              build every lab program and tool, and labs/rootfs'
 	@echo '  sudo make check   build, then run the bats suite (needs root for most tests)'
 	@echo '  sudo make demo    build, then run the labs in order as a narrated tour'
 	@echo '  sudo make vm-check  run the suite in a qemu VM: another kernel, cgroup v2 only'
@@ -69,4 +78,5 @@ help:
 	@echo 'Variables:'
 	@echo '  WERROR=1          treat compiler warnings as errors'
 	@echo '  SANITIZE=1        build with AddressSanitizer and UBSan'
+	@echo '  CFLAGS=...        your own flags (the kit adds -std=c11 -D_GNU_SOURCE and warnings)'
 	@echo '  NO_COLOR=1        no colour in the narration'

@@ -1,296 +1,166 @@
-/*
- * nslab.c - the shared plumbing described in nslab.h.
- *
- * Nothing here is a lesson in itself; it exists so that each lab's
- * main() can read as the lesson.
- */
+/* nslab.c - the scaffolding described in nslab.h; not a lesson. */
 #include "nslab.h"
-
 #include <errno.h>
-#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <poll.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
-#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 const char *nslab_prog = "nslab";
+volatile sig_atomic_t nslab_interrupted;
+static volatile sig_atomic_t watched; /* the child a signal kills */
+static const char *usage_text;
+static bool quiet;
+void (*nslab_cleanup)(void); /* a cloned child drops it: child_begin() */
 
-static const char *usage_text;   /* the running lab's --help text      */
-static bool quiet;               /* --quiet                            */
-static int colour = -1;          /* -1 undecided, 0 off, 1 on          */
-
-static void (*die_hook)(void);   /* a lab's cleanup for error paths   */
-static pid_t die_hook_owner;     /* only the process that set it runs it */
-
-static int sigfd = -1;           /* signalfd for INT, TERM, HUP, CHLD  */
-static sigset_t saved_mask;      /* the mask before signals_block()    */
-static int term_seen;            /* a termination signal already read  */
-static bool shell_mode;          /* SIGINT belongs to an interactive shell */
-
-/* ---- errors -------------------------------------------------------- */
-
-/* A hint for the errno values students meet most often. */
-static const char *hint_for(int err)
-{
-	switch (err) {
-	case EPERM:
-		return "needs root (CAP_SYS_ADMIN) — run with sudo";
-	case EACCES:
-		return "permission denied — run with sudo";
-	case ENOENT:
-		return "no such file or directory — check the path";
-	case EEXIST:
-		return "that name already exists — remove it (sudo tools/nslab-clean --yes) or choose another";
-	case EBUSY:
-		return "still in use — is another run holding it?";
-	case EINVAL:
-		return "the kernel rejected an argument — check the values given";
-	case ENOMEM:
-		return "out of memory (or over a cgroup limit)";
-	case ENOSPC:
-		return "a kernel limit was reached (too many namespaces or cgroups?)";
-	case ENOSYS:
-	case EOPNOTSUPP:
-		return "this kernel lacks the feature — see walkthrough/00-setup.md";
-	case ENOTDIR:
-		return "not a directory — check the path";
-	default:
-		return NULL;
-	}
-}
-
-static void vreport(int err, const char *call_fmt, va_list ap)
-{
-	const char *name = strerrorname_np(err);
-	const char *hint = hint_for(err);
-
-	fflush(stdout);
-	fprintf(stderr, "%s: ", nslab_prog);
-	vfprintf(stderr, call_fmt, ap);
-	fprintf(stderr, " failed: %s (%s)", name ? name : "?", strerror(err));
-	if (hint)
-		fprintf(stderr, ": %s", hint);
-	fputc('\n', stderr);
-}
-
-void on_die(void (*fn)(void))
-{
-	die_hook = fn;
-	die_hook_owner = getpid();
-}
-
-noreturn void die(int err, const char *call_fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, call_fmt);
-	vreport(err, call_fmt, ap);
-	va_end(ap);
-	/* A cloned child inherits the hook; only its owner may run it, or
-	 * a child's failure would tear down what the parent still uses. */
-	if (die_hook && getpid() == die_hook_owner) {
-		void (*fn)(void) = die_hook;
-
-		die_hook = NULL;
-		fn();
-	}
-	exit(EXIT_RUNTIME);
-}
+static const char *const hints[] = { /* for the errors students meet most */
+	[EPERM] = "needs root (CAP_SYS_ADMIN) — run with sudo",
+	[EACCES] = "permission denied — run with sudo",
+	[ENOENT] = "no such file or directory — check the path",
+	[EEXIST] = "that name already exists — remove it (sudo tools/nslab-clean --yes) or choose another",
+	[EBUSY] = "still in use — is another run holding it?",
+	[EINVAL] = "the kernel rejected an argument — check the values given",
+	[ENOMEM] = "out of memory (or over a cgroup limit)",
+	[ENOSPC] = "a kernel limit was reached (too many namespaces or cgroups?)",
+	[ENOSYS] = "this kernel lacks the feature — see walkthrough/00-setup.md",
+};
 
 void warn_errno(int err, const char *call_fmt, ...)
 {
+	const char *name = strerrorname_np(err);
+	const char *hint = (size_t)err < sizeof hints / sizeof *hints ? hints[err] : NULL;
 	va_list ap;
 
-	va_start(ap, call_fmt);
-	vreport(err, call_fmt, ap);
+	if (nslab_interrupted) /* then the child is gone on purpose: no news */
+		return;
+	fflush(stdout);
+	fprintf(stderr, "%s: ", nslab_prog);
+	va_start(ap, call_fmt); /* the call that failed, e.g. "mount(proc)" */
+	vfprintf(stderr, call_fmt, ap);
 	va_end(ap);
+	fprintf(stderr, " failed: %s (%s)", name ? name : "errno", strerror(err));
+	fprintf(stderr, hint ? ": %s\n" : "\n", hint);
 }
 
-static const char common_help[] =
-	"\nCommon options (every lab):\n"
-	"  -h, --help          show this help and exit\n"
-	"  -q, --quiet         print only the result lines (==>)\n"
-	"      --hold          once set up, keep the namespace alive until Ctrl-C,\n"
-	"                      SIGTERM or Enter, and print commands to inspect it\n"
-	"      --pidfile FILE  write the namespaced process's host PID to FILE\n"
-	"      --shell         start an interactive shell inside instead\n"
-	"\nExit status: the child's status (128+N if killed by signal N),\n"
-	"1 on a runtime error, 2 on a usage error.\n";
-
-static void print_usage(FILE *f)
+noreturn void die_exit(void)
 {
-	if (usage_text)
-		fputs(usage_text, f);
-	fputs(common_help, f);
+	void (*cleanup)(void) = nslab_cleanup;
+	nslab_cleanup = NULL; /* a cleanup that dies must not run twice */
+	if (cleanup)
+		cleanup();
+	exit(nslab_interrupted ? demo_exit_code(0) : EXIT_RUNTIME);
 }
 
 noreturn void usage_error(const char *fmt, ...)
 {
+	char msg[PATH_MAX + 256];
 	va_list ap;
-
 	fflush(stdout);
-	if (fmt) {
-		fprintf(stderr, "%s: ", nslab_prog);
+	if (fmt) { /* NULL: getopt has already said what was wrong */
 		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
+		vsnprintf(msg, sizeof msg, fmt, ap);
 		va_end(ap);
-		fputc('\n', stderr);
+		fprintf(stderr, "%s: %s\n", nslab_prog, msg);
 	}
-	/* The synopsis line, and where to find the rest. */
-	if (usage_text)
-		fprintf(stderr, "%.*s", (int)(strcspn(usage_text, "\n") + 1),
-			usage_text);
+	fprintf(stderr, "%.*s", (int)strcspn(usage_text, "\n") + 1, usage_text);
 	fprintf(stderr, "Try '%s --help' for more information.\n", nslab_prog);
 	exit(EXIT_USAGE);
 }
 
-/* ---- narration ----------------------------------------------------- */
-
-/* Colour only for a person at a terminal who has not opted out
- * (https://no-color.org: any non-empty NO_COLOR disables it). */
-static bool use_colour(void)
+void narrate(int n, const char *fmt, ...)
 {
-	if (colour < 0) {
-		const char *nc = getenv("NO_COLOR");
-
-		colour = isatty(STDOUT_FILENO) && !(nc && *nc);
-	}
-	return colour;
-}
-
-static void vline(const char *prefix, const char *on, const char *fmt,
-		  va_list ap)
-{
-	if (use_colour())
-		printf("\033[%sm%s\033[0m", on, prefix);
-	else
-		fputs(prefix, stdout);
+	const char *nc = getenv("NO_COLOR"); /* https://no-color.org */
+	bool colour = isatty(STDOUT_FILENO) && !(nc && *nc);
+	char prefix[16] = "    ";
+	va_list ap;
+	if (quiet && n >= 0)
+		return;
+	if (n != 0)
+		snprintf(prefix, sizeof prefix, n > 0 ? "[%d] " : "==> ", n);
+	printf(colour ? "\033[%sm%s\033[0m" : "%.0s%s", n > 0 ? "1;36" : n < 0 ? "1;32" : "0", prefix);
+	va_start(ap, fmt);
 	vprintf(fmt, ap);
+	va_end(ap);
 	putchar('\n');
-	/* Flush every line: a child made by clone() gets a copy of this
-	 * buffer, and unflushed text would be printed twice. */
-	fflush(stdout);
+	fflush(stdout); /* else a clone()d child would print our buffer again */
 }
 
-void step(int n, const char *fmt, ...)
+static void on_signal(int sig)
 {
-	char prefix[16];
-	va_list ap;
-
-	if (quiet)
-		return;
-	snprintf(prefix, sizeof prefix, "[%d] ", n);
-	va_start(ap, fmt);
-	vline(prefix, "1;36", fmt, ap);
-	va_end(ap);
+	if (!nslab_interrupted)
+		nslab_interrupted = sig;
+	if (watched > 0)
+		kill(watched, SIGKILL);
 }
-
-void note(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (quiet)
-		return;
-	va_start(ap, fmt);
-	vline("    ", "0", fmt, ap);
-	va_end(ap);
-}
-
-void result(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vline("==> ", "1;32", fmt, ap);
-	va_end(ap);
-}
-
-/* ---- the common demo interface -------------------------------------- */
 
 void demo_begin(const char *prog, const char *usage)
 {
+	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: EINTR */
 	nslab_prog = prog;
 	usage_text = usage;
+	signal(SIGPIPE, SIG_IGN); /* a child gone early: EPIPE, not death */
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) || sigaction(SIGHUP, &sa, NULL))
+		die(errno, "sigaction()");
 }
 
 bool demo_common_option(int c, struct demo_opts *o)
 {
 	switch (c) {
 	case 'h':
-		print_usage(stdout);
+		printf("%s\nCommon options (every lab):\n"
+		       "  -h, --help          show this help and exit\n"
+		       "  -q, --quiet         print only the result lines (==>)\n"
+		       "      --hold          once set up, keep the namespace alive until Ctrl-C,\n"
+		       "                      SIGTERM or Enter, and print commands to inspect it\n"
+		       "      --pidfile FILE  write the namespaced process's host PID to FILE\n"
+		       "      --shell         start an interactive shell inside instead\n"
+		       "\nExit status: the child's status (128+N if killed by signal N),\n"
+		       "1 on a runtime error, 2 on a usage error.\n", usage_text);
 		exit(0);
-	case 'q':
-		o->quiet = quiet = true;
-		return true;
-	case 'H':
-		o->hold = true;
-		return true;
-	case 'S':
-		o->shell = true;
-		return true;
+	case 'q': o->quiet = quiet = true; return true;
+	case 'H': o->hold = true; return true;
+	case 'S': o->shell = true; return true;
 	case 'P':
 		if (!*optarg)
 			usage_error("--pidfile needs a file name");
 		o->pidfile = optarg;
 		return true;
-	case '?':
-		/* getopt has already said which option was wrong. */
-		usage_error(NULL);
-	default:
-		return false;
+	case '?': usage_error(NULL);
+	default: return false;
 	}
 }
 
 void demo_check_opts(const struct demo_opts *o)
 {
+	char dir[PATH_MAX];
 	if (o->hold && o->shell)
 		usage_error("--hold and --shell do not go together: the shell already holds");
-	if (o->pidfile) {
-		/* A pidfile that cannot be written is a mistake on the command
-		 * line: say so now, before any namespace or resource exists. */
-		char dir[4096];
-		const char *slash = strrchr(o->pidfile, '/');
-		struct stat st;
-
-		if (!slash)
-			snprintf(dir, sizeof dir, ".");
-		else
-			snprintf(dir, sizeof dir, "%.*s", (int)(slash - o->pidfile) ?
-				 (int)(slash - o->pidfile) : 1, o->pidfile);
-		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-			usage_error("--pidfile %s: directory %s does not exist", o->pidfile, dir);
-		if (access(dir, W_OK) != 0)
-			usage_error("--pidfile %s: directory %s is not writable", o->pidfile, dir);
-	}
+	/* A --pidfile that cannot be written: say so before anything exists. */
+	snprintf(dir, sizeof dir, "%s", o->pidfile ? o->pidfile : "");
+	if (o->pidfile && access(dirname(dir), W_OK) != 0)
+		usage_error("--pidfile %s: directory %s %s", o->pidfile, dir,
+			    errno == EACCES ? "is not writable" : "does not exist");
 }
 
 void write_pidfile(const struct demo_opts *o, pid_t pid)
 {
-	char tmp[4096];
+	/* A temporary name, then rename(): a reader never sees half a number. */
+	char tmp[PATH_MAX];
 	FILE *f;
 
 	if (!o->pidfile)
 		return;
-	if (snprintf(tmp, sizeof tmp, "%s.tmp%d", o->pidfile, (int)getpid()) >=
-	    (int)sizeof tmp)
-		die(ENAMETOOLONG, "writing --pidfile %s", o->pidfile);
-	f = fopen(tmp, "w");
-	if (!f)
-		die(errno, "fopen(\"%s\")", tmp);
-	fprintf(f, "%d\n", (int)pid);
-	if (fclose(f) != 0)
-		die(errno, "fclose(\"%s\")", tmp);
-	if (rename(tmp, o->pidfile) != 0)
-		die(errno, "rename(\"%s\", \"%s\")", tmp, o->pidfile);
+	snprintf(tmp, sizeof tmp, "%s.tmp%d", o->pidfile, (int)getpid());
+	if (!(f = fopen(tmp, "w")) || fprintf(f, "%d\n", (int)pid) < 0 ||
+	    fclose(f) != 0 || rename(tmp, o->pidfile) != 0)
+		die(errno, "writing --pidfile %s", o->pidfile);
 }
 
 void remove_pidfile(const struct demo_opts *o)
@@ -299,269 +169,72 @@ void remove_pidfile(const struct demo_opts *o)
 		warn_errno(errno, "unlink(\"%s\")", o->pidfile);
 }
 
-/* ---- signals ------------------------------------------------------- */
-
-void signals_block(void)
+void watch_child(pid_t child)
 {
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &set, &saved_mask) != 0)
-		die(errno, "sigprocmask(SIG_BLOCK)");
-	sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sigfd < 0)
-		die(errno, "signalfd()");
+	watched = child; /* set, then look: a signal in between is seen by one side */
+	if (nslab_interrupted && child > 0)
+		kill(child, SIGKILL);
 }
 
-void signals_restore(void)
+void child_begin(void)
 {
-	if (sigfd >= 0) {
-		close(sigfd);
-		sigfd = -1;
-	}
-	if (sigprocmask(SIG_SETMASK, &saved_mask, NULL) != 0)
-		die(errno, "sigprocmask(SIG_SETMASK)");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) /* do not outlive a killed demo */
+		die(errno, "prctl(PR_SET_PDEATHSIG)");
+	watched = nslab_interrupted = 0;
+	nslab_cleanup = NULL; /* the parent's cleanup is not the child's to run */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 }
 
-void signals_shell_mode(void)
+void shell_owns_terminal(void)
 {
-	shell_mode = true;
-	/* SIGQUIT is not routed to the signalfd, so ignore it outright. */
+	signal(SIGINT, SIG_IGN); /* as system(3) does */
 	signal(SIGQUIT, SIG_IGN);
 }
 
-/* Read every queued signal; remember a termination signal.  Returns
- * true if at least one SIGCHLD was among them. */
-static bool drain_signals(void)
-{
-	struct signalfd_siginfo si;
-	bool chld = false;
-
-	while (sigfd >= 0 && read(sigfd, &si, sizeof si) == sizeof si) {
-		if (si.ssi_signo == SIGCHLD)
-			chld = true;
-		else if (shell_mode && si.ssi_signo == SIGINT)
-			continue; /* Ctrl-C was meant for the shell */
-		else if (!term_seen)
-			term_seen = (int)si.ssi_signo;
-	}
-	return chld;
-}
-
-int signal_pending_term(void)
-{
-	drain_signals();
-	return term_seen;
-}
-
-int exit_code_for_signal(int sig)
-{
-	return 128 + sig;
-}
-
-/* Wait until FD (may be -1) is readable or a signal arrives.  Returns
- * 1 if FD is readable, 0 otherwise (check term_seen / SIGCHLD). */
-static int wait_fd_or_signal(int fd, short events, bool *chld)
-{
-	struct pollfd p[2] = {
-		{ .fd = sigfd, .events = POLLIN },
-		{ .fd = fd, .events = events },
-	};
-
-	for (;;) {
-		*chld = drain_signals();
-		if (term_seen || *chld)
-			return 0;
-		if (poll(p, fd >= 0 ? 2 : 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			die(errno, "poll()");
-		}
-		if (fd >= 0 && p[1].revents)
-			return 1;
-	}
-}
-
-/* ---- parent/child sync pipe ---------------------------------------- */
-
-void sync_init(struct sync_pipe *p)
-{
-	int fds[2];
-
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		die(errno, "pipe2()");
-	p->rd = fds[0];
-	p->wr = fds[1];
-}
-
-void sync_signal(struct sync_pipe *p)
-{
-	ssize_t n;
-
-	do
-		n = write(p->wr, "x", 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		die(errno, "write(sync pipe)");
-}
-
-void sync_close_write(struct sync_pipe *p)
-{
-	if (p->wr >= 0)
-		close(p->wr);
-	p->wr = -1;
-}
-
-void sync_close_read(struct sync_pipe *p)
-{
-	if (p->rd >= 0)
-		close(p->rd);
-	p->rd = -1;
-}
-
-bool sync_wait(struct sync_pipe *p)
-{
-	char c;
-	ssize_t n;
-
-	do
-		n = read(p->rd, &c, 1);
-	while (n < 0 && errno == EINTR);
-	return n == 1;
-}
-
-int sync_wait_or_signal(struct sync_pipe *p)
-{
-	bool chld;
-
-	for (;;) {
-		if (wait_fd_or_signal(p->rd, POLLIN, &chld))
-			return sync_wait(p) ? 0 : -1;
-		if (term_seen)
-			return term_seen;
-		/* A SIGCHLD alone: the pipe will show EOF if it was ours. */
-	}
-}
-
-/* ---- clone and wait ----------------------------------------------- */
-
-enum { CHILD_STACK_SIZE = 1024 * 1024 };
-
-struct trampoline {
-	int (*fn)(void *);
-	void *arg;
-};
-
-/* Runs first in every cloned child: tie its life to the parent's and
- * give it ordinary signal handling back. */
-static int child_trampoline(void *p)
-{
-	struct trampoline *t = p;
-
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-		die(errno, "prctl(PR_SET_PDEATHSIG)");
-	signals_restore();
-	die_hook = NULL;
-	return t->fn(t->arg);
-}
-
-pid_t clone_child(int (*fn)(void *), void *arg, int flags,
-		  const char *flags_name)
-{
-	static struct trampoline t;
-	char *stack;
-	pid_t pid;
-
-	/* The child runs on its own stack; the stack grows down, so clone()
-	 * is handed the top.  Without CLONE_VM the child gets its own copy
-	 * of this mapping, and the parent's copy is simply never used. */
-	stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		die(errno, "mmap(child stack)");
-	t.fn = fn;
-	t.arg = arg;
-	fflush(NULL);
-	pid = clone(child_trampoline, stack + CHILD_STACK_SIZE,
-		    flags | SIGCHLD, &t);
-	if (pid < 0)
-		die(errno, "clone(%s)", flags_name);
-	if (munmap(stack, CHILD_STACK_SIZE) != 0)
-		die(errno, "munmap(child stack)");
-	return pid;
-}
-
-int exit_code_from_status(int status)
-{
-	if (WIFSIGNALED(status))
-		return exit_code_for_signal(WTERMSIG(status));
-	return WEXITSTATUS(status);
-}
-
-int wait_child(pid_t child, int *interrupted)
-{
-	int status;
-	bool chld;
-	pid_t r;
-
-	for (;;) {
-		r = waitpid(child, &status, WNOHANG);
-		if (r == child)
-			return exit_code_from_status(status);
-		if (r < 0 && errno != EINTR)
-			die(errno, "waitpid(%d)", (int)child);
-		wait_fd_or_signal(-1, 0, &chld);
-		if (term_seen) {
-			/* Ctrl-C or SIGTERM: end the child, then let the
-			 * caller clean up whatever it created. */
-			if (interrupted)
-				*interrupted = term_seen;
-			kill(child, SIGKILL);
-			while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-				;
-			return exit_code_for_signal(term_seen);
-		}
-	}
-}
-
-void hold_until_signal(pid_t child, const char *const commands[])
+void hold(pid_t child, const char *const commands[])
 {
 	bool tty = isatty(STDIN_FILENO);
-	siginfo_t si;
-	bool chld;
+	/* Enter on a terminal; a pidfd (Linux 5.3) is readable once CHILD ends. */
+	struct pollfd p[2] = {
+		{ .fd = tty ? STDIN_FILENO : -1, .events = POLLIN },
+		{ .fd = child > 0 ? (int)syscall(SYS_pidfd_open, child, 0) : -1, .events = POLLIN },
+	};
+	pid_t saved = watched;
+	sigset_t all, old;
+	char buf[256];
 
-	/* This is printed even with --quiet: it is the point of --hold. */
 	printf("Holding. From a second terminal, try:\n");
 	for (int i = 0; commands && commands[i]; i++)
 		printf("    %s\n", commands[i]);
 	printf("Press Ctrl-C%s to end and clean up.\n", tty ? " or Enter" : "");
 	fflush(stdout);
-
-	for (;;) {
-		if (wait_fd_or_signal(tty ? STDIN_FILENO : -1, POLLIN, &chld)) {
-			char buf[256];
-
-			/* Enter (or EOF on the terminal) ends the hold. */
-			if (read(STDIN_FILENO, buf, sizeof buf) >= 0)
-				return;
-		}
-		if (term_seen) {
-			/* The signal was the expected way to end the hold,
-			 * not an interruption: forget it. */
-			term_seen = 0;
-			return;
-		}
-		/* The child ended on its own: nothing left to hold. */
-		if (chld && child > 0) {
-			si.si_pid = 0;
-			if (waitid(P_PID, (id_t)child, &si,
-				   WEXITED | WNOHANG | WNOWAIT) == 0 &&
-			    si.si_pid == child)
-				return;
-		}
+	/* ppoll() unblocks them atomically: a signal just before is not lost. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (!nslab_interrupted) { /* else the child is gone already */
+		watched = 0;      /* ending a hold is no reason to kill */
+		while (ppoll(p, 2, NULL, &old) < 0 && !nslab_interrupted)
+			;
+		if (p[0].revents && read(STDIN_FILENO, buf, sizeof buf) < 0)
+			warn_errno(errno, "read(stdin)");
+		nslab_interrupted = 0;
+		watched = saved;
 	}
+	if (p[1].fd >= 0)
+		close(p[1].fd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+int demo_exit_code(int wstatus)
+{
+	if (nslab_interrupted) {
+		fprintf(stderr, "%s: interrupted by SIG%s\n", nslab_prog, sigabbrev_np(nslab_interrupted));
+		return 128 + nslab_interrupted;
+	}
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return WEXITSTATUS(wstatus);
 }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bats
+# The walkthrough is tested like code: every demo transcript on every page
+# is run for real and compared with the page (tests/doctest says how), so a
+# page cannot drift from the program it describes.
+
+load test_helper
+
+DOCTEST=$KIT/tests/doctest
+
+setup_file() { snapshot_before; }
+
+# One test per page that shows a lab's program at work.
+page_matches() {
+	require_root
+	local page=$KIT/walkthrough/$1
+	run "$DOCTEST" --list "$page"
+	[ -n "$output" ] || fail "$1 shows no transcript of a demo run"
+	run "$DOCTEST" "$page"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "walkthrough: 01-uts.md transcripts match real runs" { page_matches 01-uts.md; }
+@test "walkthrough: 02-pid.md transcripts match real runs" { page_matches 02-pid.md; }
+@test "walkthrough: 03-chroot-proc.md transcripts match real runs" { page_matches 03-chroot-proc.md; }
+@test "walkthrough: 04-veth.md transcripts match real runs" { page_matches 04-veth.md; }
+@test "walkthrough: 05-cgroup-mem.md transcripts match real runs" { page_matches 05-cgroup-mem.md; }
+
+@test "walkthrough: every lab has a page that the doc test covers" {
+	local dir page
+	for dir in "$KIT"/labs/[0-9][0-9]-*/; do
+		dir=$(basename "$dir")
+		page=$KIT/walkthrough/$dir.md
+		[ -f "$page" ] || fail "labs/$dir has no page walkthrough/$dir.md"
+		grep -q "page_matches $dir.md" "$BATS_TEST_FILENAME" || fail "$dir.md is not doc-tested here"
+	done
+}
+
+@test "walkthrough: the doc test itself catches a drifted page, and accepts loose numbers" {
+	require_root
+	local page=$BATS_TEST_TMPDIR/page.md
+	printf '%s\n' '```console' '$ sudo labs/01-uts/uts_demo --quiet --hostname nslab-doc' \
+		'==> inside:  hostname is nslab-doc' '...' \
+		'==> namespaces differ: host uts:[1], child uts:[2]' '```' >"$page"
+	run -0 "$DOCTEST" "$page"
+	sed -i 's/is nslab-doc/is nslab-drifted/' "$page"
+	run -1 "$DOCTEST" "$page"
+	[[ "$output" == *MISMATCH* ]]
+	# A placeholder stands for any text; a number for any number.
+	printf '%s\n' '```console' '$ sudo labs/01-uts/uts_demo --quiet' \
+		'==> inside:  hostname is nslab-uts' '==> host:    hostname is <your hostname> (unchanged)' \
+		'==> namespaces differ: host uts:[7], child uts:[8]' '```' >"$page"
+	run -0 "$DOCTEST" "$page"
+	run -2 "$DOCTEST"
+}
+
+@test "walkthrough: nothing named nslab is left behind" {
+	assert_nothing_left
+}
