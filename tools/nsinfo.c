@@ -119,7 +119,7 @@ static void command_of(pid_t pid, char *buf, size_t len)
 	}
 }
 
-static int by_type_then_id(const void *a, const void *b)
+static int by_inode_then_type(const void *a, const void *b)
 {
 	const struct ns *x = a, *y = b;
 
@@ -158,7 +158,7 @@ static int list(int only)
 	}
 	closedir(d);
 
-	qsort(nss, nns, sizeof *nss, by_type_then_id);
+	qsort(nss, nns, sizeof *nss, by_inode_then_type);
 	printf("%10s %-6s %6s %7s %s\n", "NS", "TYPE", "NPROCS", "PID", "COMMAND");
 	for (size_t i = 0; i < nns; i++) {
 		char cmd[256];
