@@ -269,10 +269,11 @@ demo_table() {
 TABLE
 }
 
-# A pause of 0 to MAX-1 milliseconds, for killing a demo "at a random
-# moment" of a run that takes about MAX ms.
+# A pause of 0 to MAX-1 milliseconds (MAX up to 32767), for killing a
+# demo "at a random moment" of a run that takes about MAX ms.
 random_pause() {
-	sleep "$(printf '0.%03d' $((RANDOM % $1)))"
+	local ms=$((RANDOM % $1))
+	sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
 }
 
 # The machine's whole state as far as the kit could touch it: every link,
