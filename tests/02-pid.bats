@@ -1,12 +1,24 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2154 # $stderr is set by `run --separate-stderr`
 # Lab 02: one process, two PIDs.
-# Observers: /proc/PID/status (NSpid, PPid), /proc/PID/ns/pid, nsenter,
-# ps on the host, kill -0, findmnt and /proc/self/mountinfo.
+# Observers: /proc/PID/status (NSpid, PPid), /proc/PID/ns/{pid,mnt}, nsenter,
+# ps on the host and in each namespace, kill -0, findmnt --task,
+# /proc/PID/mountinfo and /proc/self/mountinfo.
 
 load test_helper
 
 setup_file() { snapshot_before; }
+
+# A PID no host process has, far from the ones being handed out now.
+free_host_pid() {
+	local max n
+	max=$(cat /proc/sys/kernel/pid_max)
+	n=$((($(cat /proc/sys/kernel/ns_last_pid) + max / 2) % max))
+	while [ "$n" -lt 1000 ] || [ -e "/proc/$n" ]; do
+		n=$(((n + 1) % max))
+	done
+	echo "$n"
+}
 setup() { require_built "$PID_DEMO"; }
 teardown() { reap_held; }
 
@@ -53,20 +65,42 @@ teardown() { reap_held; }
 
 @test "pid: an outer level sees the inner processes, an inner one cannot see out" {
 	require_root
-	require_cmd nsenter
+	require_cmd nsenter unshare ps
 	start_held "$PID_DEMO" --nest 2 --mount-proc
-	local -a f
+	local outer p outer_pids inner_pids
+	local -a f g inside
 	read -r -a f <<<"$(nspid "$HELD_PID")"
-	# The host (outermost) can name every process inside; the innermost
-	# namespace's own /proc lists only PIDs of that namespace.
+	[ "${#f[@]}" -eq 3 ]
+	# The outer level is the innermost's parent: PID 1 of its own namespace.
+	outer=$(awk '/^PPid:/ {print $2}' "/proc/$HELD_PID/status")
+	[ "$(nspid "$outer")" = "$outer 1" ]
+	mapfile -t inside < <(pids_in_pid_ns "$HELD_PID")
+	[ "${#inside[@]}" -ge 2 ] # the innermost PID 1 and its sleeper
+
+	# From the outer level's side: a ps in its PID namespace, reading a
+	# proc mounted from there, lists the outer level itself (1) and every
+	# inner process, by the number NSpid gives it at that level...
+	run -0 nsenter -t "$outer" -p -- unshare --mount --mount-proc ps -e -o pid=
+	outer_pids=" $(tr -s ' \n' ' ' <<<"$output") "
+	[[ "$outer_pids" == *" 1 "* ]]
+	for p in "${inside[@]}"; do
+		read -r -a g <<<"$(nspid "$p")"
+		[[ "$outer_pids" == *" ${g[1]} "* ]]
+	done
+	# ...and can signal the innermost by that number.
+	nsenter -t "$outer" -p -- kill -0 "${f[1]}"
+
+	# The innermost namespace's own /proc lists only its own processes
+	# (and the ps): no host PID, nothing of the outer level.
 	run -0 nsenter -t "$HELD_PID" -p -m ps -e -o pid=
-	local inner_pids
-	inner_pids=$(tr -s ' \n' ' ' <<<"$output")
-	[[ " $inner_pids " == *" 1 "* ]]
-	[[ " $inner_pids " != *" $HELD_PID "* ]]
-	[[ " $inner_pids " != *" $HELD_DEMO "* ]]
-	kill -0 "$HELD_PID"
+	inner_pids=" $(tr -s ' \n' ' ' <<<"$output") "
+	[[ "$inner_pids" == *" 1 "* ]]
+	[[ "$inner_pids" != *" $HELD_PID "* ]]
+	[[ "$inner_pids" != *" $HELD_DEMO "* ]]
+	[ "$(wc -w <<<"$inner_pids")" -eq $((${#inside[@]} + 1)) ]
+	[ "$(wc -w <<<"$outer_pids")" -gt "$(wc -w <<<"$inner_pids")" ]
 	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
 }
 
 @test "pid: without --mount-proc the child's /proc is still the host's" {
@@ -77,7 +111,85 @@ teardown() { reap_held; }
 	# demo itself (a process outside the child's PID namespace).
 	run -0 nsenter -t "$HELD_PID" -m ls /proc
 	grep -qx "$HELD_DEMO" <<<"$output"
+	# It has no mount namespace of its own.
+	[ "$(ns_inode "$HELD_PID" mnt)" = "$(ns_inode self mnt)" ]
 	stop_held TERM
+}
+
+@test "pid: without a fresh /proc, ps inside takes a host process for itself, or stops" {
+	require_root
+	require_cmd nsenter ps
+	start_held "$PID_DEMO"
+	# The narration names the host process that has the number PID 1 has
+	# inside: the one such a ps would take for itself.
+	grep -q "as PID 1 it would find the host's" "$HELD_LOG"
+	grep -qF "\"$(cat /proc/1/comm)\" and take that for itself" "$HELD_LOG"
+	# /proc/self is fine: it names the host PID.
+	[ "$(nsenter -t "$HELD_PID" -p readlink /proc/self)" != 1 ]
+	# ps gets a PID chosen here (ns_last_pid, in the held namespace): one
+	# that a host process has too (the demo's) -> it lists the host's
+	# processes; one that none has -> "lookup self" (procps-ng 4 only).
+	# shellcheck disable=SC2016 # $1 is for the inner sh
+	run -0 nsenter -t "$HELD_PID" -p -- sh -c \
+		'echo $(($1 - 1)) >/proc/sys/kernel/ns_last_pid && ps -e -o pid=; true' sh "$HELD_DEMO"
+	grep -qw "$HELD_DEMO" <<<"$output"
+	[[ "$(ps --version)" =~ procps-ng\ ([0-9]+) ]]
+	if [ "${BASH_REMATCH[1]}" -ge 4 ]; then
+		local n
+		n=$(free_host_pid)
+		# shellcheck disable=SC2016
+		run -0 nsenter -t "$HELD_PID" -p -- sh -c \
+			'echo $(($1 - 1)) >/proc/sys/kernel/ns_last_pid && ps -e -o pid=; echo "ps: $?"' sh "$n"
+		[ "${lines[0]}" = "fatal library error, lookup self" ]
+		[ "${lines[1]}" = "ps: 1" ]
+	fi
+	stop_held TERM
+}
+
+@test "pid: --mount-proc gives the innermost level alone a mount namespace" {
+	require_root
+	start_held "$PID_DEMO" --nest 2 --mount-proc
+	local outer
+	outer=$(awk '/^PPid:/ {print $2}' "/proc/$HELD_PID/status")
+	[ "$(ns_inode "$HELD_PID" mnt)" != "$(ns_inode self mnt)" ]
+	[ "$(ns_inode "$outer" mnt)" = "$(ns_inode self mnt)" ]
+	stop_held TERM
+}
+
+@test "pid: with --mount-proc, the child's / is private and its proc nosuid,nodev,noexec" {
+	require_root
+	require_cmd findmnt
+	start_held "$PID_DEMO" --mount-proc
+	# The child's own mount table, read by findmnt from /proc/PID/mountinfo.
+	[ "$(findmnt --task "$HELD_PID" -n -o PROPAGATION /)" = private ]
+	local top
+	top=$(findmnt --task "$HELD_PID" -n -o FSTYPE,VFS-OPTIONS /proc | tail -1)
+	[[ "$top" == "proc "* ]]
+	[[ ",${top#proc }," == *",nosuid,"* ]]
+	[[ ",${top#proc }," == *",nodev,"* ]]
+	[[ ",${top#proc }," == *",noexec,"* ]]
+	# The host's /proc is still the one proc mount there.
+	[ "$(awk '$5 == "/proc"' /proc/self/mountinfo | wc -l)" -eq 1 ]
+	stop_held TERM
+}
+
+@test "pid: --mount-proc keeps its proc to itself even where / is shared" {
+	require_root
+	require_cmd unshare
+	# A mount namespace of the test's own (private first, so that nothing
+	# reaches the host), with every mount shared, as systemd makes "/".
+	# The last command is the control: a mount namespace that does not
+	# make "/" private passes a proc mount back.
+	# shellcheck disable=SC2016 # the script is for the inner bash
+	run -0 --separate-stderr unshare --mount --propagation private -- bash -c '
+		mount --make-rshared / || exit 1
+		count() { awk "\$5 == \"/proc\"" /proc/self/mountinfo | wc -l; }
+		n0=$(count)
+		"$1" --mount-proc --quiet >/dev/null || exit 1
+		n1=$(count)
+		unshare --mount --propagation unchanged mount -t proc proc /proc || exit 1
+		echo "$n0 $n1 $(count)"' _ "$PID_DEMO"
+	[ "$output" = "1 1 2" ]
 }
 
 @test "pid: with --mount-proc, ps inside lists only the namespace's few processes" {
@@ -141,10 +253,58 @@ teardown() { reap_held; }
 	[ "$(mount_state)" = "$before" ]
 }
 
+@test "pid: SIGINT during --hold --nest 4 exits 0 and leaves no process of any level" {
+	require_root
+	start_held "$PID_DEMO" --nest 4
+	local p level=$HELD_PID
+	local -a all=()
+	# Every level, from the innermost up to the demo's child, and every
+	# process in each level's namespace.
+	while [ "$level" != "$HELD_DEMO" ]; do
+		mapfile -t -O "${#all[@]}" all < <(pids_in_pid_ns "$level")
+		level=$(awk '/^PPid:/ {print $2}' "/proc/$level/status")
+	done
+	[ "${#all[@]}" -ge 5 ] # 4 levels and the sleeper
+	stop_held INT
+	[ "$HELD_STATUS" -eq 0 ]
+	for p in "${all[@]}"; do
+		gone "$p"
+	done
+}
+
+@test "pid: SIGTERM while a --shell runs ends every process and exits 143" {
+	require_root
+	local pidfile=$BATS_TEST_TMPDIR/shell.pid log=$BATS_TEST_TMPDIR/shell.log
+	mkfifo "$BATS_TEST_TMPDIR/stdin"
+	# A shell with nothing to read yet: it waits, as at a terminal.
+	exec 4<>"$BATS_TEST_TMPDIR/stdin"
+	"$PID_DEMO" --shell --nest 2 --pidfile "$pidfile" <&4 >"$log" 2>&1 3>&- &
+	HELD_DEMO=$!
+	exec 4>&-
+	wait_until 10 test -s "$pidfile"
+	local p shell
+	local -a inside
+	shell=$(cat "$pidfile")
+	mapfile -t inside < <(pids_in_pid_ns "$shell")
+	[ "$(nspid "$shell" | awk '{print $NF}')" = 1 ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 143 ]
+	grep -q "interrupted by SIGTERM" "$log"
+	for p in "$shell" "${inside[@]}"; do
+		gone "$p"
+	done
+	[ ! -e "$pidfile" ]
+}
+
 @test "pid: --shell runs a shell as PID 1 and passes on its status" {
 	require_root
 	run -5 "$PID_DEMO" --quiet --shell --mount-proc <<<'echo "pid=$$"; exit 5'
 	[[ "$output" == *"pid=1"* ]]
+	# Nested, a shell that ends at once still passes its status on: the
+	# host has looked at the chain of levels before the shell starts.
+	for _ in 1 2 3 4 5; do
+		run -7 "$PID_DEMO" --quiet --shell --nest 3 <<<'exit 7'
+	done
 }
 
 @test "pid: bad --nest values exit 2 and create nothing" {

@@ -1,0 +1,127 @@
+/*
+ * plumbing.c - Lab 02's plumbing, not the lesson: the --nest number and
+ * reading /proc files.  pid_demo.c declares these functions where it
+ * uses them.
+ */
+#include "../common/nslab.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+/* --nest N: a whole number from 1 to MAX, or a usage error (exit 2). */
+int parse_nest(const char *arg, int max)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || n < 1 || n > max)
+		usage_error("--nest takes a whole number from 1 to %d, not '%s'", max, arg);
+	return (int)n;
+}
+
+/* The NSpid line of /proc/PID/status, as "4321 1" (spaces for tabs);
+ * false, with errno set, if the process or the line is not there. */
+bool read_nspid(pid_t pid, char *buf, size_t len)
+{
+	char path[64], line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	while (!found && fgets(line, sizeof line, f)) {
+		char *s = line + 6;
+
+		if (strncmp(line, "NSpid:", 6) != 0)
+			continue;
+		s += strspn(s, " \t");
+		s[strcspn(s, "\n")] = '\0';
+		for (char *t = s; *t; t++)
+			if (*t == '\t')
+				*t = ' ';
+		snprintf(buf, len, "%s", s);
+		found = true;
+	}
+	fclose(f);
+	if (!found)
+		errno = ENOENT;
+	return found;
+}
+
+/* The command name in /proc/PID/comm; false if there is no such entry. */
+bool read_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	bool ok;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+/* How many processes a /proc shows: its numeric entries (-1: no /proc). */
+int count_proc_pids(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (isdigit((unsigned char)e->d_name[0]))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* A child of PARENT, found by reading every /proc/N/stat for its parent's
+ * PID (field 4, after the command name in parentheses); 0 if none. */
+static pid_t find_child_of(pid_t parent)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		char path[300], buf[512], *p;
+		int ppid;
+		FILE *f;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue; /* it exited while we looked: fine */
+		if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')) &&
+		    sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == parent)
+			found = (pid_t)atoi(e->d_name);
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/* PID's child's child..., GENERATIONS down (each has one); 0 if none. */
+pid_t descendant(pid_t pid, int generations)
+{
+	while (generations-- > 0 && pid > 0)
+		pid = find_child_of(pid);
+	return pid;
+}
