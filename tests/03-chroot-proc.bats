@@ -1,77 +1,191 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2154 # $stderr is set by `run --separate-stderr`
 # Lab 03: chroot into a small rootfs, find /proc empty, mount proc.
-# Observers: /proc/PID/root, /proc/PID/mountinfo, nsenter, the host's
-# /proc/self/mountinfo and findmnt, and the temporary directory itself.
+# Observers: /proc/PID/root (and the child's /proc seen through it),
+# /proc/PID/mountinfo, nsenter into the child's mount namespace (findmnt,
+# ps), and the host's /proc/self/mountinfo and findmnt.
 
 load test_helper
 
 setup_file() {
 	snapshot_before
-	# One rootfs for the tests that pass --rootfs; it is world-readable
-	# so the unprivileged test can use it too.
+	# A rootfs of the tests' own for --rootfs; world-readable, so the
+	# unprivileged test can use it too.  The default is labs/rootfs.
 	ROOTFS_DIR=$(mktemp -d /tmp/rootfs-for-tests.XXXXXX)
 	chmod 755 "$ROOTFS_DIR"
-	"$KIT/tools/mkrootfs" --quiet "$ROOTFS_DIR/rootfs"
+	"$MKROOTFS" --quiet "$ROOTFS_DIR/rootfs"
 	export ROOTFS=$ROOTFS_DIR/rootfs ROOTFS_DIR
 }
 teardown_file() { rm -rf "$ROOTFS_DIR"; }
-setup() { require_built "$CHROOT_DEMO"; }
+setup() {
+	require_built "$CHROOT_DEMO"
+	[ -f "$KIT/labs/rootfs/.nslab-rootfs" ] || fail "labs/rootfs is not built (run: make)"
+	LABS_ROOTFS=$(realpath "$KIT/labs/rootfs")
+}
 teardown() { reap_held; }
 
-temp_rootfs_count() {
-	find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'nslab-rootfs-*' | wc -l
+# Has the held demo printed its "Holding" banner N times (or more)?
+holds_in_log() { [ "$(grep -c '^Holding' "$HELD_LOG")" -ge "$1" ]; }
+
+# Does PID's own mount table list a proc mounted on /proc?  Mount points
+# in /proc/PID/mountinfo are seen from PID's root, so this is /proc inside.
+proc_mounted_in() {
+	awk '$5 == "/proc" && / - proc /' "/proc/$1/mountinfo" | grep -q .
 }
 
-@test "chroot: --help describes the lab and exits 0" {
+@test "chroot: --help describes the lab and its options and exits 0" {
 	run -0 "$CHROOT_DEMO" --help
 	[[ "$output" == *"chroot"* ]]
 	[[ "$output" == *"--rootfs DIR"* ]]
+	[[ "$output" == *"labs/rootfs"*"make"* ]]
+	[[ "$output" == *"--hold-before-mount"* ]]
 }
 
-@test "chroot: a default run builds, uses and removes its temporary rootfs" {
+@test "chroot: a default run tells the story in order and leaves the host's mounts as they were" {
 	require_root
 	local before_mounts
 	before_mounts=$(mount_state)
 	run -0 "$CHROOT_DEMO"
-	# The story, from inside: empty /proc first, then sh as PID 1.
-	[[ "$output" == *"/proc has 0 entries"* ]]
+	[[ "$output" == *"[1] the root filesystem: $LABS_ROOTFS "* ]]
+	# Empty /proc first, then sh as PID 1 once proc is mounted.
+	[[ "$output" == *"/proc has 0 entries"*"[6] mount(\"proc\""*"[7] "* ]]
 	grep -Eq '^ +1 +root +sh$' <<<"$output"
-	[ "$(temp_rootfs_count)" -eq 0 ]
+	[[ "$output" == *"host mounts under $LABS_ROOTFS: 0"* ]]
 	[ "$(mount_state)" = "$before_mounts" ]
 }
 
-@test "chroot: during --hold the child's root is the rootfs and its own mount table has proc" {
+@test "chroot: the default rootfs is labs/rootfs, found from the program's path, from any directory" {
 	require_root
-	start_held "$CHROOT_DEMO" --rootfs "$ROOTFS"
-	[ "$(readlink "/proc/$HELD_PID/root")" = "$ROOTFS" ]
-	awk '$5 == "/proc" && $0 ~ / - proc /' "/proc/$HELD_PID/mountinfo" | grep -q .
-	# The host's mount table shows nothing under the rootfs.
-	run ! grep -F " $ROOTFS" /proc/self/mountinfo
+	# Started through a symlink in another directory, from "/": the rootfs
+	# is found from /proc/self/exe, not from the cwd or argv[0].
+	ln -s "$CHROOT_DEMO" "$BATS_TEST_TMPDIR/demo-link"
+	cd /
+	start_held "$BATS_TEST_TMPDIR/demo-link"
+	[ "$(readlink "/proc/$HELD_PID/root")" = "$LABS_ROOTFS" ]
 	stop_held TERM
 	[ "$HELD_STATUS" -eq 0 ]
+}
+
+@test "chroot: with no labs/rootfs beside it, the demo says to run make and exits 1, creating nothing" {
+	require_root
+	local before demo=$BATS_TEST_TMPDIR/kit/labs/03-chroot-proc/chroot_proc_demo
+	mkdir -p "${demo%/*}"
+	cp "$CHROOT_DEMO" "$demo"
+	before=$(mount_state)
+	run -1 "$demo"
+	[[ "$output" == *"no root filesystem in $BATS_TEST_TMPDIR/kit/labs/rootfs"* ]]
+	[[ "$output" == *"run \`make\`"* ]]
+	[[ "$output" != *"clone("* ]]
+	# Half a rootfs (no .nslab-rootfs: mkrootfs did not finish) is missing too.
+	mkdir -p "$BATS_TEST_TMPDIR/kit/labs/rootfs/bin"
+	cp /bin/sh "$BATS_TEST_TMPDIR/kit/labs/rootfs/bin/"
+	run -1 "$demo"
+	[[ "$output" == *"run \`make\`"* ]]
+	# ...and --rootfs still works for such a copy.
+	run -0 "$demo" --quiet --rootfs "$ROOTFS"
+	[ "$(mount_state)" = "$before" ]
+}
+
+@test "chroot: during --hold the child's root is the rootfs and its own mount table has proc, nosuid,nodev,noexec" {
+	require_root
+	require_cmd nsenter findmnt
+	start_held "$CHROOT_DEMO" --rootfs "$ROOTFS"
+	[ "$(readlink "/proc/$HELD_PID/root")" = "$ROOTFS" ]
+	proc_mounted_in "$HELD_PID"
+	# The child's /proc, seen from the host through its root: PID 1 is there.
+	[ -d "/proc/$HELD_PID/root/proc/1" ]
+	# The same mount seen in the child's mount namespace, without the chroot.
+	run -0 nsenter -t "$HELD_PID" -m findmnt -n -o FSTYPE,OPTIONS "$ROOTFS/proc"
+	[[ "$output" == "proc "* ]]
+	[[ "$output" == *nosuid* && "$output" == *nodev* && "$output" == *noexec* ]]
+	# Step 3: no mount in the child's namespace is shared with any other.
+	run -0 nsenter -t "$HELD_PID" -m cat /proc/self/mountinfo
+	run ! grep -q 'shared:' <<<"$output"
+	# The host's mount table shows nothing under the rootfs.
+	run ! grep -F " $ROOTFS/" /proc/self/mountinfo
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+}
+
+@test "chroot: even where / is shared (as under systemd), the child's proc mount does not reach the host" {
+	require_root
+	require_cmd unshare findmnt
+	# A stand-in host: a mount namespace whose mounts are all shared, in
+	# peer groups of its own (made private first: on a systemd host a plain
+	# copy of a shared mount would still be a peer of the real host's).
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	run -0 unshare --mount bash -c 'mount --make-rshared / || exit
+		"$1" --rootfs "$2" --hold --pidfile "$3" </dev/null >/dev/null 2>&1 3>&- &
+		for _ in $(seq 500); do [ -s "$3" ] && break; sleep 0.02; done
+		findmnt -n -o PROPAGATION /
+		grep -c " $2/proc " /proc/self/mountinfo
+		kill -TERM $! && wait $!' _ "$CHROOT_DEMO" "$ROOTFS" "$BATS_TEST_TMPDIR/held.pid"
+	[ "${lines[0]}" = shared ]
+	[ "${lines[1]}" = 0 ]
 }
 
 @test "chroot: during --hold, ps run inside by nsenter shows sh as PID 1" {
 	require_root
 	require_cmd nsenter
 	start_held "$CHROOT_DEMO" --rootfs "$ROOTFS"
-	run -0 nsenter -t "$HELD_PID" -p -m -r /bin/ps -o pid,comm
+	run -0 nsenter -t "$HELD_PID" -p -m -r /bin/ps -e -o pid,comm
 	grep -Eq '^ +1 +sh$' <<<"$output"
 	stop_held TERM
 }
 
-@test "chroot: the temporary rootfs is removed after SIGTERM during --hold" {
+@test "chroot: at --hold-before-mount the host sees the child chrooted with an empty /proc, then the story goes on" {
 	require_root
-	start_held "$CHROOT_DEMO"
-	local dir
-	dir=$(readlink "/proc/$HELD_PID/root")
-	[[ "$dir" == */nslab-rootfs-* ]]
-	[ -d "$dir" ]
+	require_cmd nsenter findmnt
+	start_held "$CHROOT_DEMO" --rootfs "$ROOTFS" --hold-before-mount
+	# Held at step 5: no step 6 yet, and the observers agree.
+	[[ "$(cat "$HELD_LOG")" == *"[5] "* && "$(cat "$HELD_LOG")" != *"[6] "* ]]
+	[ "$(readlink "/proc/$HELD_PID/root")" = "$ROOTFS" ]
+	[ -z "$(ls -A "/proc/$HELD_PID/root/proc")" ]
+	run ! proc_mounted_in "$HELD_PID"
+	run ! nsenter -t "$HELD_PID" -m findmnt "$ROOTFS/proc"
+	# SIGTERM ends this hold only: steps 6 to 8 follow, then --hold's own.
+	kill -TERM "$HELD_DEMO"
+	wait_until 5 holds_in_log 2
+	[ -d "/proc/$HELD_PID/root/proc/1" ]
+	proc_mounted_in "$HELD_PID"
 	stop_held TERM
 	[ "$HELD_STATUS" -eq 0 ]
-	[ ! -e "$dir" ]
-	gone "$HELD_PID"
+	grep -q '^==> host:    nothing is left mounted; exit status 0$' "$HELD_LOG"
+}
+
+@test "chroot: --hold-before-mount alone, ended with SIGINT, runs to the end and exits 0" {
+	require_root
+	local pidfile=$BATS_TEST_TMPDIR/early.pid log=$BATS_TEST_TMPDIR/early.log pid child status=0
+	"$CHROOT_DEMO" --hold-before-mount --pidfile "$pidfile" </dev/null >"$log" 2>&1 3>&- &
+	pid=$!
+	wait_until 10 grep -q '^Holding' "$log"
+	child=$(cat "$pidfile")
+	[ -z "$(ls -A "/proc/$child/root/proc")" ]
+	kill -INT "$pid"
+	wait "$pid" || status=$?
+	cat "$log"
+	[ "$status" -eq 0 ]
+	grep -q '^\[9\] the child exited (status 0)' "$log"
+	[ "$(grep -c '^Holding' "$log")" -eq 1 ]
+	gone "$child"
+	[ ! -e "$pidfile" ]
+}
+
+@test "chroot: --hold-before-mount with --shell goes on into the shell, whose status is passed on" {
+	require_root
+	local pidfile=$BATS_TEST_TMPDIR/early.pid log=$BATS_TEST_TMPDIR/early.log pid child status=0
+	"$CHROOT_DEMO" --quiet --hold-before-mount --shell --pidfile "$pidfile" \
+		<<<'echo "pid=$$"; ls /proc/1 >/dev/null && echo proc-ok; exit 4' >"$log" 2>&1 3>&- &
+	pid=$!
+	wait_until 10 grep -q '^Holding' "$log"
+	child=$(cat "$pidfile")
+	[ -z "$(ls -A "/proc/$child/root/proc")" ]
+	kill -TERM "$pid"
+	wait "$pid" || status=$?
+	cat "$log"
+	[ "$status" -eq 4 ]
+	grep -qx 'pid=1' "$log"
+	grep -qx 'proc-ok' "$log"
 }
 
 @test "chroot: mounts and / propagation are unchanged after a SIGKILLed run" {
@@ -83,7 +197,7 @@ temp_rootfs_count() {
 	[ "$HELD_STATUS" -eq 137 ]
 	wait_until 5 gone "$HELD_PID"
 	[ "$(mount_state)" = "$before" ]
-	run ! grep -F " $ROOTFS" /proc/self/mountinfo
+	run ! grep -F " $ROOTFS/" /proc/self/mountinfo
 }
 
 @test "chroot: --shell leaves a shell as PID 1 in the chroot with proc mounted" {
@@ -93,10 +207,32 @@ temp_rootfs_count() {
 	[[ "$output" == *"proc-ok"* ]]
 }
 
+@test "chroot: a rootfs whose /bin/sh is an absolute symlink, valid only inside (as busybox makes), is accepted" {
+	require_root
+	local dir=$BATS_TEST_TMPDIR/linked
+	"$MKROOTFS" --quiet --from-host "$dir"
+	mv "$dir/bin/sh" "$dir/bin/nslab-test-sh"
+	ln -s /bin/nslab-test-sh "$dir/bin/sh"
+	[ ! -e /bin/nslab-test-sh ]
+	run -0 "$CHROOT_DEMO" --quiet --rootfs "$dir"
+}
+
+@test "chroot: a rootfs with something mounted below it is refused with exit 1, and the mount is left alone" {
+	require_root
+	mount -t tmpfs nslab-test "$ROOTFS/proc"
+	run "$CHROOT_DEMO" --rootfs "$ROOTFS"
+	umount "$ROOTFS/proc"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"1 mount(s) below $ROOTFS already"* ]]
+	[[ "$output" == *"sudo umount $ROOTFS/proc"* ]]
+	[[ "$output" != *"clone("* ]]
+}
+
 @test "chroot: bad --rootfs values exit 2 and create nothing" {
-	local file=$BATS_TEST_TMPDIR/a-file empty=$BATS_TEST_TMPDIR/empty
+	local file=$BATS_TEST_TMPDIR/a-file empty=$BATS_TEST_TMPDIR/empty before
 	touch "$file"
 	mkdir "$empty"
+	before=$(nslab_snapshot)
 	run -2 "$CHROOT_DEMO" --rootfs /does/not/exist
 	[[ "$output" == *"No such file"* ]]
 	run -2 "$CHROOT_DEMO" --rootfs "$file"
@@ -104,10 +240,24 @@ temp_rootfs_count() {
 	run -2 "$CHROOT_DEMO" --rootfs "$empty"
 	[[ "$output" == *"no /bin/sh"* ]]
 	run -2 "$CHROOT_DEMO" --rootfs ""
+	[[ "$output" == *"needs a directory"* ]]
+	run -2 "$CHROOT_DEMO" --rootfs "/$(printf 'p%.0s' {1..5000})"
+	[[ "$output" == *"File name too long"* ]]
 	run -2 "$CHROOT_DEMO" --rootfs /
 	run -2 "$CHROOT_DEMO" --rootfs
 	run -2 "$CHROOT_DEMO" --no-such-option
-	[ "$(temp_rootfs_count)" -eq 0 ]
+	[[ "$output" == *"Usage: chroot_proc_demo"* ]]
+	run -2 "$CHROOT_DEMO" stray-argument
+	[[ "$output" != *"clone("* ]]
+	[ "$(nslab_snapshot)" = "$before" ]
+}
+
+@test "chroot: --quiet prints only result lines, and no colour codes when output is not a terminal" {
+	require_root
+	run -0 env -u NO_COLOR "$CHROOT_DEMO" --quiet
+	[ -n "$output" ]
+	[[ "$output" != *$'\033'* ]]
+	run ! grep -v '^==> ' <<<"$output"
 }
 
 @test "chroot: an unprivileged user gets exit 1 and a message about root or sudo" {
