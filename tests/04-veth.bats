@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2154 # $stderr is set by `run --separate-stderr`
 # Lab 04: a veth pair between the host and a new network namespace.
-# Observers: ip (host side), nsenter -n ip (namespace side), ping.
+# Observers: ip (host side), nsenter -n ip (namespace side), ping (from
+# the host and from inside), unshare (what a fresh namespace holds here).
 # Traffic goes only to the kit's own veth addresses.
 
 load test_helper
@@ -12,6 +13,11 @@ setup() {
 }
 teardown() {
 	reap_held
+	# The first of two held demos, if a test holds two.
+	if [ -n "${FIRST_DEMO:-}" ]; then
+		HELD_DEMO=$FIRST_DEMO FIRST_DEMO=
+		reap_held
+	fi
 	# Links this file's tests create by hand, if a test failed half-way.
 	local l
 	for l in nslabt4xh nslabt4yc; do
@@ -35,22 +41,28 @@ teardown() {
 	[[ "$output" == *"10.200.0.1/24"* ]]
 	# The other end is not on the host any more.
 	link_gone "nslab${HELD_DEMO}c"
+	# The names carry the demo's PID, not its child's.
+	link_gone "nslab${HELD_PID}h"
 	stop_held TERM
 	[ "$HELD_STATUS" -eq 0 ]
 }
 
 @test "veth: during --hold the namespace end has its address and lo is UP" {
 	require_root
-	require_cmd ip nsenter
+	require_cmd ip nsenter unshare
+	# What every new network namespace holds here: lo, and tunl0, sit0...
+	# when the ipip or sit modules are loaded.
+	local fresh
+	fresh=$(unshare --net ip -o link show | grep -c .)
 	start_held "$VETH_DEMO"
 	run -0 nsenter -t "$HELD_PID" -n ip -br addr show dev "nslab${HELD_DEMO}c"
 	[[ "$output" == *"10.200.0.2/24"* ]]
 	[[ "$output" == *" UP "* ]]
 	run -0 nsenter -t "$HELD_PID" -n ip -o link show lo
 	[[ "$output" == *"<LOOPBACK,UP,LOWER_UP>"* ]]
-	# Only lo and the veth end live in there.
+	# Only those and the veth end live in there.
 	run -0 nsenter -t "$HELD_PID" -n ip -o link show
-	[ "$(grep -c . <<<"$output")" -eq 2 ]
+	[ "$(grep -c . <<<"$output")" -eq $((fresh + 1)) ]
 	# Its own routing table: the veth subnet only, no default route.
 	run -0 nsenter -t "$HELD_PID" -n ip route show
 	[[ "$output" == "10.200.0.0/24 dev nslab${HELD_DEMO}c"* ]]
@@ -78,14 +90,42 @@ teardown() {
 	[ "$(nslab_links)" = "$before" ]
 }
 
-@test "veth: SIGTERM during --hold removes the pair and exits 0" {
+@test "veth: SIGTERM or SIGINT during --hold removes the pair and exits 0" {
 	require_root
-	start_held "$VETH_DEMO" --name nslabt4t
-	ip link show nslabt4th >/dev/null
+	local sig child
+	for sig in TERM INT; do
+		start_held "$VETH_DEMO" --name nslabt4t
+		child=$HELD_PID
+		ip link show nslabt4th >/dev/null
+		stop_held "$sig"
+		[ "$HELD_STATUS" -eq 0 ]
+		link_gone nslabt4th
+		gone "$child"
+		[ ! -e "$BATS_TEST_TMPDIR/held.pid" ]
+	done
+}
+
+@test "veth: the child killed during --hold: the demo removes the pair and exits 137" {
+	require_root
+	start_held "$VETH_DEMO" --name nslabt4d
+	kill -KILL "$HELD_PID"
+	wait_held
+	[ "$HELD_STATUS" -eq 137 ]
+	link_gone nslabt4dh
+}
+
+@test "veth: deleting the host end from outside takes the namespace end with it" {
+	require_root
+	require_cmd ip nsenter
+	start_held "$VETH_DEMO" --name nslabt4o
+	nsenter -t "$HELD_PID" -n ip link show nslabt4oc >/dev/null
+	ip link del nslabt4oh
+	run ! nsenter -t "$HELD_PID" -n ip link show nslabt4oc
+	# The demo finds its pair gone at step 8: a runtime error, said so.
 	stop_held TERM
-	[ "$HELD_STATUS" -eq 0 ]
-	link_gone nslabt4th
-	gone "$HELD_PID"
+	[ "$HELD_STATUS" -eq 1 ]
+	grep -q "RTM_DELLINK.*failed: ENODEV" "$HELD_LOG"
+	link_gone nslabt4oh
 }
 
 @test "veth: after SIGKILL of the demo, the kernel removes the pair by itself" {
@@ -139,6 +179,38 @@ teardown() {
 	[ "$(nslab_links)" = "$before" ]
 }
 
+@test "veth: two held at once, with different subnets: each pair carries its own traffic only" {
+	require_root
+	require_cmd ip nsenter ping
+	local tmp=$BATS_TEST_TMPDIR a b
+	mkdir -p "$tmp/a" "$tmp/b"
+	BATS_TEST_TMPDIR=$tmp/a start_held "$VETH_DEMO" --subnet 10.211.0.0/24
+	FIRST_DEMO=$HELD_DEMO a=$HELD_PID
+	BATS_TEST_TMPDIR=$tmp/b start_held "$VETH_DEMO" --subnet 10.212.0.0/24
+	b=$HELD_PID
+	# From the host, each host end's address reaches its namespace end...
+	run -0 ping -c 1 -W 1 -I 10.211.0.1 10.211.0.2
+	[[ "$output" == *"1 received"* ]]
+	run -0 ping -c 1 -W 1 -I 10.212.0.1 10.212.0.2
+	[[ "$output" == *"1 received"* ]]
+	# ...and from inside, each namespace reaches its host end.
+	run -0 nsenter -t "$a" -n ping -c 1 -W 1 10.211.0.1
+	run -0 nsenter -t "$b" -n ping -c 1 -W 1 10.212.0.1
+	# Each namespace has its own end and its own route, not the other's.
+	run -0 nsenter -t "$a" -n ip -br addr
+	[[ "$output" == *"10.211.0.2/24"* && "$output" != *"10.212."* ]]
+	run -0 nsenter -t "$b" -n ip route
+	[[ "$output" == "10.212.0.0/24 dev "* && "$output" != *"10.211."* ]]
+	# So one namespace cannot reach the other: no route, no way.
+	run ! nsenter -t "$a" -n ping -c 1 -W 1 10.212.0.2
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	HELD_DEMO=$FIRST_DEMO FIRST_DEMO=
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	run -1 grep -E '10\.21[12]\.' < <(ip -o addr show)
+}
+
 @test "veth: two runs at once with different subnets both succeed" {
 	require_root
 	local a b sa=0 sb=0
@@ -153,6 +225,7 @@ teardown() {
 	[ "$sb" -eq 0 ]
 	grep -q "traffic: crossed" "$BATS_TEST_TMPDIR/a.log"
 	grep -q "traffic: crossed" "$BATS_TEST_TMPDIR/b.log"
+	run -1 grep -E '10\.21[12]\.' < <(ip -o addr show)
 }
 
 @test "veth: --shell runs a shell in the namespace and passes on its status" {
