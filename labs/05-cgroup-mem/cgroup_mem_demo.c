@@ -1,743 +1,300 @@
 /*
  * cgroup_mem_demo.c - Lab 05: a memory limit that really kills.
  *
- * Namespaces decide what a process can see; control groups decide how
- * much it may use.  A cgroup is a directory in a special filesystem:
- * mkdir creates one, writing a number to one of its files sets a limit,
- * writing a PID to cgroup.procs moves a process in, rmdir removes it.
- *
- * Two generations of the interface are in use.  cgroup v2 (Ubuntu
- * 22.04+, Debian 11+) has one tree at /sys/fs/cgroup and files such as
- * memory.max.  cgroup v1 has a tree per controller, e.g.
- * /sys/fs/cgroup/memory, with memory.limit_in_bytes.  This lab finds
- * whichever holds the memory controller and speaks its dialect.
- *
- * The story:
- *   1. find the memory controller (v2 if a cgroup2 mount offers it,
- *      else the v1 memory hierarchy) and say why;
- *   2. mkdir nslab-mem-<PID> (on v2, enable +memory for the children
- *      of the parent first, if needed);
- *   3. set the limit, and keep swap out of it - otherwise the process
- *      is swapped instead of killed - and read back what the kernel made
- *      of the number;
- *   4. clone a child, write its PID to cgroup.procs before it allocates,
- *      and confirm with /proc/CHILD/cgroup;
- *   5. the child allocates and writes memory step by step, printing the
- *      cgroup's own usage counter as it goes;
- *   6. the parent reports how it ended - killed by SIGKILL from the OOM
- *      killer, per the cgroup's oom_kill counter - and the peak usage;
- *   7. once the cgroup is empty, rmdir it.
+ * Namespaces decide what a process can see; cgroups, how much it may use.
+ * A cgroup is a directory, with no system call of its own: mkdir makes
+ * one, a number written to a file sets a limit, a PID written to
+ * cgroup.procs moves a process in.  This is cgroup v2, the one tree of
+ * Ubuntu 22.04+ and Debian 11+; `if (v1)` lines call cgroup_v1.c.
  */
 #include "../common/nslab.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/magic.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdint.h>
+#include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#define KiB (1024ULL)
-#define MiB (1024 * KiB)
-#define GiB (1024 * MiB)
-/* A teaching kit sets small limits; these bounds keep a typo from
- * trying to fill the machine. */
-#define LIMIT_MAX (1 * GiB)
-#define ALLOC_MAX (8 * GiB)
+/* In cgroup_v1.c: v1's dialect, then what is not the lesson. */
+const char *v1_name(const char *v2name);
+bool v1_find(char mount[PATH_MAX], char parent[PATH_MAX], char *why, size_t whylen);
+void v1_keep_swap_out(const char *cg, const char *limit);
+void v1_kill_all(const char *cg);
+void wait_until_empty(const char *cg, bool v1);
+void note_counters(const char *cg, bool v1, char *peak, size_t len);
+extern const char usage[];
+void parse_options(int argc, char **argv, struct demo_opts *o, unsigned long long *limit,
+		   unsigned long long *alloc, unsigned long long *chunk, const char **parent);
+bool next_cgroup2(FILE *mountinfo, char mnt[PATH_MAX], char *controllers, size_t len);
+const char *check_parent(const char *opt, const char *mount);
+void note_proc_cgroup(pid_t pid);
+void exec_shell(void);
+void hold_cgroup(const char *cg, bool v1, bool peak);
+void fmt_size(unsigned long long n, char *buf, size_t len);
+int read_str(const char *path, char *buf, size_t len);
+long long read_num(const char *path);
+long long read_key(const char *path, const char *key);
+bool has_word(const char *list, const char *word);
+bool has_child_cgroup(const char *dir);
 
-static const char usage[] =
-	"Usage: cgroup_mem_demo [OPTION]...\n"
-	"Lab 05: put a child in a memory cgroup with a limit, let it allocate past\n"
-	"the limit, and watch the OOM killer end it (cgroup v2 or v1).\n"
-	"\n"
-	"      --limit SIZE   the memory limit (default: 32M; 4K to 1G)\n"
-	"      --alloc SIZE   how much the child allocates (default: 4 x the limit;\n"
-	"                     at most 8G). Under the limit, it exits 0: the control run\n"
-	"      --step SIZE    allocate in chunks of SIZE (default: 4M)\n"
-	"      --parent DIR   create the cgroup under DIR instead of the default\n"
-	"SIZE is a whole number of bytes with an optional K, M or G (powers of 1024).\n"
-	"With --hold the cgroup and its counters are kept after the child ends;\n"
-	"with --shell a shell runs inside the cgroup instead of the allocator.\n";
+static struct demo_opts opts;
+static unsigned long long limit = 32 << 20, alloc, chunk = 4 << 20; /* --limit, --alloc, --step */
+static const char *parent_opt;
+static bool v1, created, enabled_memory; /* memory is on v1; cg exists; we wrote +memory */
+static char root[PATH_MAX], parent[PATH_MAX], cg[PATH_MAX + 32]; /* root: the hierarchy's */
+static pid_t child;
+static int to_child[2]; /* "you are in the cgroup, go"; EOF means "give up" */
+static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
-/* The two dialects.  Everything version-specific is in this table. */
-struct dialect {
-	const char *limit;       /* the hard limit                          */
-	const char *swap;        /* the limit that keeps swap out           */
-	const char *usage;       /* current usage                           */
-	const char *peak;        /* highest usage (may be missing)          */
-	const char *events;      /* where oom_kill is counted               */
-};
-
-static const struct dialect v2 = {
-	"memory.max", "memory.swap.max", "memory.current", "memory.peak",
-	"memory.events",
-};
-static const struct dialect v1 = {
-	"memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
-	"memory.usage_in_bytes", "memory.max_usage_in_bytes",
-	"memory.oom_control",
-};
-
-static struct {
-	struct demo_opts o;
-	unsigned long long limit, alloc, step;
-	const char *parent_opt;
-	int version;                 /* 1 or 2 */
-	const struct dialect *d;
-	char mount[PATH_MAX];        /* the hierarchy's mount point        */
-	char parent[PATH_MAX];       /* where our cgroup is made           */
-	char cg[PATH_MAX + 32];      /* our cgroup                         */
-	bool created;                /* cg exists and is ours              */
-	bool enabled_memory;         /* we wrote +memory to the parent     */
-	pid_t child;
-	struct sync_pipe start;      /* parent -> child: "you are in, go"  */
-} lab;
-
-/* ---- small file helpers ------------------------------------------------ */
-
-static void fmt_size(unsigned long long n, char *buf, size_t len)
+/* Write S to PATH; 0 or an errno (a cgroup file refuses a value on write()). */
+int write_file(const char *path, const char *s)
 {
-	if (n >= GiB)
-		snprintf(buf, len, "%.1f GiB", (double)n / GiB);
-	else if (n >= MiB)
-		snprintf(buf, len, "%.1f MiB", (double)n / MiB);
-	else
-		snprintf(buf, len, "%.0f KiB", (double)n / KiB);
-}
-
-/* "DIR/NAME" for a file of our cgroup. */
-static const char *cgfile(const char *name)
-{
-	static char path[sizeof lab.cg + 64];
-
-	snprintf(path, sizeof path, "%s/%s", lab.cg, name);
-	return path;
-}
-
-/* Write S to PATH; returns 0 or an errno (cgroup files report errors
- * on write(), e.g. EINVAL, EBUSY). */
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-	int err = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err;
 
 	if (fd < 0)
 		return errno;
-	n = write(fd, s, strlen(s));
-	if (n < 0)
-		err = errno;
+	err = write(fd, s, strlen(s)) < 0 ? errno : 0;
 	close(fd);
 	return err;
 }
 
-/* Read PATH into BUF; returns 0 or an errno. */
-static int read_str(const char *path, char *buf, size_t len)
+/* One of our cgroup's files, by its v2 name (v1 names most otherwise). */
+static const char *name(const char *v2name) { return v1 ? v1_name(v2name) : v2name; }
+static const char *cgfile(const char *v2name)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	static char path[sizeof cg + 64];
 
-	if (fd < 0)
-		return errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return errno;
-	buf[n] = '\0';
-	return 0;
+	snprintf(path, sizeof path, "%s/%s", cg, name(v2name));
+	return path;
 }
 
-/* A single number (or "max") from PATH; -1 if missing. */
-static long long read_num(const char *path)
+/* Step 1: which hierarchy has the memory controller?  A controller is in
+ * one hierarchy at a time, so a cgroup2 mount offers memory (lists it in
+ * cgroup.controllers) only if no v1 hierarchy has taken it. */
+static void find_memory_controller(void)
 {
-	char buf[64];
-
-	if (read_str(path, buf, sizeof buf) != 0)
-		return -1;
-	if (strncmp(buf, "max", 3) == 0)
-		return LLONG_MAX;
-	return strtoll(buf, NULL, 10);
-}
-
-/* "KEY value" from a flat-keyed file such as memory.events; -1 if
- * the file or the key is missing. */
-static long long read_key(const char *path, const char *key)
-{
-	char buf[2048], *line, *save = NULL;
-	size_t klen = strlen(key);
-
-	if (read_str(path, buf, sizeof buf) != 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
-			return strtoll(line + klen + 1, NULL, 10);
-	return -1;
-}
-
-/* Is WORD one of the space-separated words in LIST? */
-static bool has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ' ') && (!p[n] || isspace((unsigned char)p[n])))
-			return true;
-	return false;
-}
-
-static bool file_exists(const char *path)
-{
-	return access(path, F_OK) == 0;
-}
-
-/* ---- options ----------------------------------------------------------- */
-
-/* "32M" -> 33554432.  Whole numbers only, with an optional K, M or G. */
-static unsigned long long parse_size(const char *opt, const char *s,
-				     unsigned long long min, unsigned long long max)
-{
-	unsigned long long n = 0, mult = 1;
-	const char *p = s;
-	char minb[32], maxb[32];
-
-	fmt_size(min, minb, sizeof minb);
-	fmt_size(max, maxb, sizeof maxb);
-	if (!isdigit((unsigned char)*p))
-		usage_error("%s takes a size such as 32M, not '%s'", opt, s);
-	for (; isdigit((unsigned char)*p); p++) {
-		if (n > (ULLONG_MAX - 9) / 10)
-			usage_error("%s '%s' is far too large (at most %s)", opt, s, maxb);
-		n = n * 10 + (unsigned)(*p - '0');
-	}
-	switch (toupper((unsigned char)*p)) {
-	case '\0': break;
-	case 'K': mult = KiB; p++; break;
-	case 'M': mult = MiB; p++; break;
-	case 'G': mult = GiB; p++; break;
-	default:
-		usage_error("%s takes a size such as 32M (suffix K, M or G), not '%s'", opt, s);
-	}
-	if (*p)
-		usage_error("%s takes a size such as 32M, not '%s'", opt, s);
-	if (n > max / mult || n * mult > max)
-		usage_error("%s %s is too large: at most %s", opt, s, maxb);
-	if (n * mult < min)
-		usage_error("%s %s is too small: at least %s", opt, s, minb);
-	return n * mult;
-}
-
-static void parse_args(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		DEMO_COMMON_LONGOPTS,
-		{ "limit", required_argument, NULL, 'l' },
-		{ "alloc", required_argument, NULL, 'a' },
-		{ "step", required_argument, NULL, 's' },
-		{ "parent", required_argument, NULL, 'p' },
-		{ 0 }
-	};
-	int c;
-
-	lab.limit = 32 * MiB;
-	lab.step = 4 * MiB;
-	while ((c = getopt_long(argc, argv, DEMO_COMMON_SHORTOPTS, longopts,
-				NULL)) != -1) {
-		if (demo_common_option(c, &lab.o))
-			continue;
-		switch (c) {
-		case 'l':
-			lab.limit = parse_size("--limit", optarg, 4 * KiB, LIMIT_MAX);
-			break;
-		case 'a':
-			lab.alloc = parse_size("--alloc", optarg, 4 * KiB, ALLOC_MAX);
-			break;
-		case 's':
-			lab.step = parse_size("--step", optarg, 4 * KiB, ALLOC_MAX);
-			break;
-		case 'p':
-			if (!*optarg)
-				usage_error("--parent needs a cgroup directory");
-			lab.parent_opt = optarg;
-			break;
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	demo_check_opts(&lab.o);
-	if (!lab.alloc)
-		lab.alloc = 4 * lab.limit;
-	if (lab.step > lab.alloc)
-		lab.step = lab.alloc;
-}
-
-/* ---- step 1: which hierarchy has the memory controller? -------------- */
-
-/* Scan /proc/self/mountinfo for cgroup2 mounts offering "memory" in
- * cgroup.controllers, and for a v1 "cgroup" mount with the memory
- * option.  v2 wins when both exist. */
-static void find_memory_controller(char *why, size_t whylen)
-{
-	char line[4096], v1mount[PATH_MAX] = "", v2note[PATH_MAX + 320] = "";
+	char mnt[PATH_MAX], list[256], why[2 * PATH_MAX + 320] = "no cgroup2 mount offers memory";
 	FILE *f = fopen("/proc/self/mountinfo", "r");
 
 	if (!f)
 		die(errno, "fopen(\"/proc/self/mountinfo\")");
-	while (fgets(line, sizeof line, f)) {
-		char mnt[PATH_MAX], fstype[64], super[512], ctl[PATH_MAX + 32], list[256];
-		char *sep = strstr(line, " - ");
-
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
-		    sscanf(sep + 3, "%63s %*s %511s", fstype, super) != 2)
-			continue;
-		if (strcmp(fstype, "cgroup2") == 0 && !lab.version) {
-			snprintf(ctl, sizeof ctl, "%s/cgroup.controllers", mnt);
-			if (read_str(ctl, list, sizeof list) != 0)
-				continue;
-			list[strcspn(list, "\n")] = '\0';
-			if (has_word(list, "memory")) {
-				lab.version = 2;
-				snprintf(lab.mount, sizeof lab.mount, "%s", mnt);
-			} else {
-				snprintf(v2note, sizeof v2note, "cgroup2 at %s offers only \"%s\"",
-					 mnt, *list ? list : "(nothing)");
-			}
-		} else if (strcmp(fstype, "cgroup") == 0 && !v1mount[0]) {
-			/* Super options look like "rw,memory". */
-			for (char *o = strtok(super, ","); o; o = strtok(NULL, ","))
-				if (strcmp(o, "memory") == 0)
-					snprintf(v1mount, sizeof v1mount, "%s", mnt);
-		}
-	}
-	fclose(f);
-
-	if (lab.version == 2) {
-		snprintf(why, whylen, "cgroup v2 at %s lists memory in cgroup.controllers",
-			 lab.mount);
-		lab.d = &v2;
-	} else if (v1mount[0]) {
-		lab.version = 1;
-		lab.d = &v1;
-		snprintf(lab.mount, sizeof lab.mount, "%s", v1mount);
-		snprintf(why, whylen, "%s, so using the v1 memory hierarchy at %s",
-			 v2note[0] ? v2note : "no cgroup2 mount offers memory", v1mount);
-	} else {
-		die(ENOENT, "finding a memory cgroup (no cgroup2 mount lists memory, no v1 memory mount)");
-	}
-}
-
-/* The parent directory: --parent, or the v2 root, or on v1 the memory
- * cgroup this process is already in (from /proc/self/cgroup). */
-static void choose_parent(void)
-{
-	char line[PATH_MAX + 64];
-	FILE *f;
-
-	if (lab.parent_opt) {
-		snprintf(lab.parent, sizeof lab.parent, "%s", lab.parent_opt);
-		return;
-	}
-	if (lab.version == 2) {
-		snprintf(lab.parent, sizeof lab.parent, "%s", lab.mount);
-		return;
-	}
-	f = fopen("/proc/self/cgroup", "r");
-	if (!f)
-		die(errno, "fopen(\"/proc/self/cgroup\")");
-	snprintf(lab.parent, sizeof lab.parent, "%s", lab.mount);
-	while (fgets(line, sizeof line, f)) {
-		char *ctrls = strchr(line, ':'), *path;
-
-		if (!ctrls || !(path = strchr(ctrls + 1, ':')))
-			continue;
-		*path++ = '\0';
-		path[strcspn(path, "\n")] = '\0';
-		for (char *c = strtok(ctrls + 1, ","); c; c = strtok(NULL, ","))
-			if (strcmp(c, "memory") == 0)
-				snprintf(lab.parent, sizeof lab.parent, "%s%s", lab.mount,
-					 strcmp(path, "/") == 0 ? "" : path);
-	}
-	fclose(f);
-}
-
-/* --parent must be a directory of the hierarchy we found.  Checked
- * before anything is created; a wrong one is a usage error. */
-static void check_parent_option(void)
-{
-	char real[PATH_MAX];
-	struct statfs sf;
-	size_t mlen = strlen(lab.mount);
-
-	if (!lab.parent_opt)
-		return;
-	if (!realpath(lab.parent_opt, real))
-		usage_error("--parent '%s': %s", lab.parent_opt, strerror(errno));
-	if (statfs(real, &sf) != 0 ||
-	    (sf.f_type != CGROUP2_SUPER_MAGIC && sf.f_type != CGROUP_SUPER_MAGIC))
-		usage_error("--parent '%s' is not a cgroup directory", lab.parent_opt);
-	if (strncmp(real, lab.mount, mlen) != 0 || (real[mlen] && real[mlen] != '/'))
-		usage_error("--parent '%s' is not in the memory hierarchy (%s)",
-			    lab.parent_opt, lab.mount);
-	snprintf(lab.parent, sizeof lab.parent, "%s", real);
-}
-
-/* ---- cleanup: every way out comes through here ------------------------ */
-
-/* Kill everything in our cgroup: cgroup.kill (v2, Linux 5.14+) does it
- * in one write; otherwise signal each PID listed in cgroup.procs. */
-static void kill_cgroup(void)
-{
-	char buf[4096], *p, *save = NULL;
-
-	if (write_str(cgfile("cgroup.kill"), "1") == 0)
-		return;
-	if (read_str(cgfile("cgroup.procs"), buf, sizeof buf) != 0)
-		return;
-	for (p = strtok_r(buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
-		kill((pid_t)atoi(p), SIGKILL);
-}
-
-/* Is the cgroup empty?  On v2, FD is open on cgroup.events, and
- * re-reading through that same fd is what re-arms kernfs's POLLPRI
- * notification.  On v1, open cgroup.procs afresh each time: an open
- * file keeps the PID list it read first. */
-static bool cgroup_empty(int fd)
-{
-	char buf[512];
-	ssize_t n;
-
-	if (lab.version == 1)
-		return read_str(cgfile("cgroup.procs"), buf, sizeof buf) != 0 || !buf[0];
-	n = pread(fd, buf, sizeof buf - 1, 0);
-	if (n < 0)
-		return true; /* the cgroup is gone already */
-	buf[n] = '\0';
-	return strstr(buf, "populated 0") != NULL;
-}
-
-/* A cgroup can only be removed once no process is in it.  On v2 the
- * kernel signals a change of "populated" in cgroup.events with POLLPRI;
- * v1 has no such notice, so look again every 20 ms.  Killed processes
- * leave within milliseconds; give up after 10 seconds. */
-static void wait_until_empty(void)
-{
-	int fd = open(cgfile(lab.version == 2 ? "cgroup.events" : "cgroup.procs"),
-		      O_RDONLY | O_CLOEXEC);
-	struct timespec start, now;
-
-	if (fd < 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (!cgroup_empty(fd)) {
-		struct pollfd p = { .fd = fd, .events = POLLPRI };
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= 10)
-			break;
-		if (lab.version == 2)
-			poll(&p, 1, 1000);
+	while (!root[0] && next_cgroup2(f, mnt, list, sizeof list))
+		if (has_word(list, "memory"))
+			snprintf(root, sizeof root, "%s", mnt);
 		else
-			poll(NULL, 0, 20);
-	}
-	close(fd);
+			snprintf(why, sizeof why, "cgroup2 at %s offers only \"%s\"", mnt, list);
+	fclose(f);
+	if (!root[0] && !(v1 = v1_find(root, parent, why, sizeof why)))
+		die(ENOENT, "finding a memory cgroup (no cgroup2 or v1 mount offers memory)");
+	if (parent_opt || !v1) /* --parent, or the root of the v2 tree (v1_find chose v1's) */
+		snprintf(parent, sizeof parent, "%s",
+			 parent_opt ? check_parent(parent_opt, root) : root);
+	step(1, "memory controller: cgroup v%d", v1 ? 1 : 2);
+	note(v1 ? "%s" : "cgroup v2 at %s lists memory in cgroup.controllers", v1 ? why : root);
 }
 
-static void remove_cgroup(void)
-{
-	if (!lab.created)
-		return;
-	wait_until_empty();
-	if (rmdir(lab.cg) != 0) {
-		warn_errno(errno, "rmdir(\"%s\")", lab.cg);
-		return;
-	}
-	lab.created = false;
-	if (lab.enabled_memory) {
-		char path[PATH_MAX + 32];
-		int err;
-
-		/* Put the parent back as we found it. */
-		snprintf(path, sizeof path, "%s/cgroup.subtree_control", lab.parent);
-		err = write_str(path, "-memory");
-		if (err && err != EBUSY)
-			warn_errno(err, "writing \"-memory\" to %s", path);
-		lab.enabled_memory = false;
-	}
-}
-
-static void cleanup(void)
-{
-	if (lab.created)
-		kill_cgroup();
-	if (lab.child > 0) {
-		kill(lab.child, SIGKILL);
-		wait_child(lab.child, NULL);
-		lab.child = 0;
-	}
-	remove_cgroup();
-}
-
-static void report_interrupted(int sig)
-{
-	if (lab.created)
-		fprintf(stderr, "%s: interrupted by signal %d; could not remove %s\n",
-			nslab_prog, sig, lab.cg);
-	else
-		fprintf(stderr, "%s: interrupted by signal %d; the cgroup is removed\n",
-			nslab_prog, sig);
-}
-
-static void checkpoint(void)
-{
-	int sig = signal_pending_term();
-
-	if (!sig)
-		return;
-	cleanup();
-	remove_pidfile(&lab.o);
-	report_interrupted(sig);
-	exit(exit_code_for_signal(sig));
-}
-
-/* ---- steps 2 and 3: the cgroup and its limit -------------------------- */
-
+/* Step 2: a cgroup is a directory.  On v2 a parent hands a controller to
+ * its children once "+memory" is in its cgroup.subtree_control, which a
+ * non-root parent with processes of its own refuses (EBUSY). */
 static void create_cgroup(void)
 {
-	if (lab.version == 2) {
-		char path[PATH_MAX + 32], list[256];
+	char path[PATH_MAX + 32], list[256] = "";
+	int err;
 
-		/* On v2 a controller must be switched on for a parent's
-		 * children (subtree_control) before they get its files. */
-		snprintf(path, sizeof path, "%s/cgroup.subtree_control", lab.parent);
-		if (read_str(path, list, sizeof list) != 0)
-			die(errno, "reading %s", path);
-		if (!has_word(list, "memory")) {
-			int err = write_str(path, "+memory");
-
-			if (err == EBUSY)
-				die(err, "writing \"+memory\" to %s (a v2 parent with processes "
-				    "of its own cannot enable controllers: choose --parent)", path);
-			if (err)
-				die(err, "writing \"+memory\" to %s", path);
-			lab.enabled_memory = true;
-		}
+	snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent);
+	if (!v1 && (err = read_str(path, list, sizeof list)) != 0)
+		die(err, "reading %s", path);
+	if (!v1 && !has_word(list, "memory")) {
+		if ((err = write_file(path, "+memory")) != 0)
+			die(err, "writing \"+memory\" to %s%s", path, err != EBUSY ? "" :
+			    " (it holds processes of its own: choose another --parent)");
+		enabled_memory = true;
 	}
-	snprintf(lab.cg, sizeof lab.cg, "%s/nslab-mem-%d", lab.parent, (int)getpid());
-	if (mkdir(lab.cg, 0755) != 0)
-		die(errno, "mkdir(\"%s\")", lab.cg);
-	lab.created = true;
-	step(2, "mkdir(\"%s\")", lab.cg);
-	if (lab.enabled_memory)
+	snprintf(cg, sizeof cg, "%s/nslab-mem-%d", parent, (int)getpid());
+	if (mkdir(cg, 0755) != 0)
+		die(errno, "mkdir(\"%s\")", cg);
+	created = true;
+	step(2, "mkdir(\"%s\")", cg);
+	if (enabled_memory)
 		note("after writing \"+memory\" to the parent's cgroup.subtree_control");
 	note("the kernel fills the new directory with the controller's files");
 }
 
+/* Step 3: the limit, read back to see what the kernel made of it. */
 static void set_limit(void)
 {
 	char num[32], size[32];
 	long long got;
 	int err;
 
-	snprintf(num, sizeof num, "%llu", lab.limit);
-	err = write_str(cgfile(lab.d->limit), num);
-	if (err)
-		die(err, "writing %s to %s", num, cgfile(lab.d->limit));
-	got = read_num(cgfile(lab.d->limit));
+	snprintf(num, sizeof num, "%llu", limit);
+	if ((err = write_file(cgfile("memory.max"), num)) != 0)
+		die(err, "writing %s to %s", num, cgfile("memory.max"));
+	got = read_num(cgfile("memory.max"));
 	fmt_size((unsigned long long)got, size, sizeof size);
-	step(3, "write %s to %s; it reads back %lld (%s)", num, lab.d->limit, got, size);
-	if ((unsigned long long)got != lab.limit)
+	step(3, "write %s to %s; it reads back %lld (%s)", num, name("memory.max"), got, size);
+	if ((unsigned long long)got != limit)
 		note("the kernel rounded the limit down to whole pages");
-
-	/* Without this, a machine with swap lets the process swap instead
-	 * of hitting the limit.  On v1 the memory+swap limit must never be
-	 * below the memory limit, which is why it is written second. */
-	if (file_exists(cgfile(lab.d->swap))) {
-		const char *val = lab.version == 2 ? "0" : num;
-
-		err = write_str(cgfile(lab.d->swap), val);
-		if (err)
-			die(err, "writing %s to %s", val, cgfile(lab.d->swap));
-		note("write %s to %s: swap cannot stretch the limit", val, lab.d->swap);
-	} else {
-		note("NOTE: no %s here (swap accounting off), so swap is NOT excluded;",
-		     lab.d->swap);
-		note("on a machine with swap the child may be slowed down instead of killed");
-	}
-	result("limit:   %s = %lld bytes (%s)", lab.d->limit, got, size);
+	/* With swap, the kernel could move the child's pages out instead of
+	 * killing it.  memory.swap.max limits swap alone: 0 keeps it out. */
+	if (v1)
+		v1_keep_swap_out(cg, num);
+	else if ((err = write_file(cgfile("memory.swap.max"), "0")) == ENOENT)
+		note("NOTE: no memory.swap.max (swap accounting off), so swap is NOT excluded;\n"
+		     "    on a machine with swap the child may be slowed down instead of killed");
+	else if (err)
+		die(err, "writing 0 to %s", cgfile("memory.swap.max"));
+	else
+		note("write 0 to memory.swap.max: swap cannot stretch the limit");
+	result("limit:   %s = %lld bytes (%s)", name("memory.max"), got, size);
 }
 
-/* ---- step 5: the child ---------------------------------------------- */
-
+/* Step 5 runs here, in the child, once it is in the cgroup. */
 static int child_main(void *arg)
 {
 	unsigned long long done = 0;
-	char a[32], u[32];
+	char byte, a[32], u[32];
 
 	(void)arg;
-	sync_close_write(&lab.start);
-	/* Not a byte of our own memory until we are in the cgroup. */
-	if (!sync_wait(&lab.start))
+	child_begin();
+	close(to_child[1]); /* else our own copy would keep EOF from coming */
+	/* A page is charged to the cgroup its process is in when it is first
+	 * touched, and stays charged there: not a byte before we are in. */
+	if (read(to_child[0], &byte, 1) != 1)
 		return EXIT_RUNTIME;
-
-	if (lab.o.shell) {
-		const char *sh = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
-
-		note("starting %s inside the cgroup; try `cat /proc/self/cgroup`, then `exit`", sh);
-		execl(sh, sh, (char *)NULL);
-		die(errno, "execl(\"%s\")", sh);
-	}
-
-	fmt_size(lab.alloc, a, sizeof a);
-	fmt_size(lab.step, u, sizeof u);
+	if (opts.shell)
+		exec_shell();
+	fmt_size(alloc, a, sizeof a);
+	fmt_size(chunk, u, sizeof u);
 	step(5, "child: allocate %s in steps of %s, writing every page", a, u);
-	while (done < lab.alloc) {
-		size_t n = (size_t)(lab.alloc - done < lab.step ? lab.alloc - done : lab.step);
-		char *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	while (done < alloc) {
+		size_t n = (size_t)(alloc - done < chunk ? alloc - done : chunk);
+		char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED)
 			die(errno, "mmap(%zu)", n);
-		/* Memory is charged when a page is first touched, not when
-		 * it is mapped: write to every page. */
-		memset(p, 0xa5, n);
+		memset(p, 0xa5, n); /* a mapping costs nothing until it is written */
 		done += n;
 		fmt_size(done, a, sizeof a);
-		fmt_size((unsigned long long)read_num(cgfile(lab.d->usage)), u, sizeof u);
-		note("allocated %-10s cgroup %s: %s", a, lab.d->usage, u);
+		fmt_size((unsigned long long)read_num(cgfile("memory.current")), u, sizeof u);
+		note("allocated %-10s cgroup %s: %s", a, name("memory.current"), u);
 	}
 	result("child:   allocated all %s and exits normally", a);
 	return 0;
 }
 
-/* ---- steps 4 and 6: in, and how it ended -------------------------------- */
-
-static void move_child_in(void)
+/* Step 6: how it ended, in the cgroup's own counters.  PEAK gets the peak
+ * usage as text, or "n/a" before Linux 5.19 (Ubuntu 22.04 runs 5.15),
+ * which has no memory.peak. */
+static void report_end(int status, char *peak, size_t len)
 {
-	char num[16], path[64], line[PATH_MAX];
-	FILE *f;
-	int err;
+	int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	long long kills = read_key(cgfile("memory.events"), "oom_kill");
 
-	snprintf(num, sizeof num, "%d", (int)lab.child);
-	err = write_str(cgfile("cgroup.procs"), num);
-	if (err)
-		die(err, "writing %s to %s", num, cgfile("cgroup.procs"));
-	step(4, "clone() -> child %d; write %d to cgroup.procs", (int)lab.child,
-	     (int)lab.child);
-
-	/* Look from outside: the kernel's own record of where it is. */
-	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)lab.child);
-	f = fopen(path, "r");
-	if (!f)
-		die(errno, "fopen(\"%s\")", path);
-	while (fgets(line, sizeof line, f))
-		if (strstr(line, "nslab-mem-")) {
-			line[strcspn(line, "\n")] = '\0';
-			note("%s says %s", path, line);
-		}
-	fclose(f);
-}
-
-static void report_end(int code, long long kills_before)
-{
-	long long kills = read_key(cgfile(lab.d->events), "oom_kill");
-	long long oom = read_key(cgfile(lab.d->events), lab.version == 2 ? "oom" : "under_oom");
-	long long peak = read_num(cgfile(lab.d->peak));
-	long long failcnt = lab.version == 1 ? read_num(cgfile("memory.failcnt")) : -1;
-	char pk[32];
-
-	fmt_size(peak > 0 ? (unsigned long long)peak : 0, pk, sizeof pk);
-	if (code == exit_code_for_signal(SIGKILL))
-		step(6, "the child was killed by SIGKILL (exit status %d)", code);
-	else
-		step(6, "the child exited with status %d", code);
-	if (lab.version == 2)
-		note("memory.events: oom %lld, oom_kill %lld", oom, kills);
-	else
-		note("memory.oom_control: oom_kill %lld; memory.failcnt %lld", kills, failcnt);
-	if (peak >= 0)
-		note("%s: %lld (%s)", lab.d->peak, peak, pk);
-
-	if (kills < 0)
-		result("ended:   status %d (this kernel does not count oom_kill)", code);
-	else if (kills > kills_before)
+	step(6, code == 128 + SIGKILL ? "the child was killed by SIGKILL (exit status %d)"
+				      : "the child exited with status %d", code);
+	note_counters(cg, v1, peak, len);
+	if (kills > 0)
 		result("ended:   killed by the OOM killer at the limit (oom_kill %lld, peak %s)",
-		       kills, pk);
+		       kills, peak);
 	else
 		result("ended:   status %d, oom_kill %lld: the limit was never reached",
 		       code, kills);
 }
 
+/* Step 7, on every way out (die() too).  rmdir fails (EBUSY) while a
+ * process is in the cgroup - a shell's background job, say - so kill them
+ * all (on v2 in one write to cgroup.kill, Linux 5.14+) and wait until
+ * they have left.  If rmdir fails all the same, CREATED stays true. */
+static void cleanup(void)
+{
+	char path[PATH_MAX + 32];
+	int err;
+
+	if (child > 0 && kill(child, SIGKILL) == 0) /* only after die() */
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+	if (created && v1)
+		v1_kill_all(cg);
+	else if (created && (err = write_file(cgfile("cgroup.kill"), "1")) != 0)
+		warn_errno(err, "writing 1 to %s", cgfile("cgroup.kill"));
+	if (created)
+		wait_until_empty(cg, v1);
+	if (created && rmdir(cg) != 0)
+		fprintf(stderr, "%s: rmdir(\"%s\") failed: %s; try: sudo tools/nslab-clean --yes\n",
+			nslab_prog, cg, strerror(errno));
+	else
+		created = false;
+	/* Put the parent back as step 2 found it - unless a cgroup is below it
+	 * now (another run's): the kernel would let "-memory" through, and take
+	 * the controller, limit and all, from under that cgroup. */
+	snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent);
+	if (!created && enabled_memory && !has_child_cgroup(parent) &&
+	    (err = write_file(path, "-memory")) != 0)
+		warn_errno(err, "writing \"-memory\" to %s", path);
+	remove_pidfile(&opts);
+}
+
 int main(int argc, char **argv)
 {
-	char why[PATH_MAX * 3], alloc[32];
-	int code, interrupted = 0;
-	long long kills_before;
+	int err, status = 0;
+	char num[16], peak[32];
 
 	demo_begin("cgroup_mem_demo", usage);
-	parse_args(argc, argv);
-	signals_block();
-
-	find_memory_controller(why, sizeof why);
-	check_parent_option();
-	choose_parent();
-	step(1, "memory controller: cgroup v%d", lab.version);
-	note("%s", why);
+	parse_options(argc, argv, &opts, &limit, &alloc, &chunk, &parent_opt);
+	find_memory_controller();
 	on_die(cleanup);
-
 	create_cgroup();
-	checkpoint();
-	set_limit();
-	checkpoint();
+	if (!nslab_interrupted)
+		set_limit();
+	if (nslab_interrupted)
+		goto out;
 
-	sync_init(&lab.start);
-	lab.child = clone_child(child_main, NULL, 0, "SIGCHLD");
-	sync_close_read(&lab.start);
-	move_child_in();
-	write_pidfile(&lab.o, lab.child);
-	kills_before = read_key(cgfile(lab.d->events), "oom_kill");
-	fmt_size(lab.alloc, alloc, sizeof alloc);
-	if (!lab.o.shell && lab.alloc > lab.limit)
-		note("it will ask for %s, more than the limit", alloc);
-	if (lab.o.shell)
-		signals_shell_mode();
-	sync_signal(&lab.start);
-	sync_close_write(&lab.start);
+	if (pipe2(to_child, O_CLOEXEC) != 0)
+		die(errno, "pipe2()");
+	/* No namespace this time: a plain child, on its own stack (given by
+	 * its top: stacks grow down); SIGCHLD will say when it ends. */
+	child = clone(child_main, child_stack + sizeof child_stack, SIGCHLD, NULL);
+	if (child < 0)
+		die(errno, "clone()");
+	watch_child(child);
+	close(to_child[0]);
+	/* Step 4: moving a process in is writing its PID to cgroup.procs;
+	 * what it starts later is born inside. */
+	snprintf(num, sizeof num, "%d", (int)child);
+	if ((err = write_file(cgfile("cgroup.procs"), num)) != 0)
+		die(err, "writing %s to %s", num, cgfile("cgroup.procs"));
+	step(4, "clone() -> child %d; write %d to cgroup.procs", (int)child, (int)child);
+	note_proc_cgroup(child); /* the kernel's own record: /proc/CHILD/cgroup */
+	write_pidfile(&opts, child);
+	if (opts.shell)
+		shell_owns_terminal();
+	if (write(to_child[1], "x", 1) != 1) /* "you are in: go" */
+		warn_errno(errno, "write(sync pipe)");
+	close(to_child[1]);
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			die(errno, "waitpid(%d)", (int)child);
+	watch_child(0); /* reaped: its PID may soon be someone else's */
+	child = 0;
+	if (nslab_interrupted)
+		goto out;
 
-	code = wait_child(lab.child, &interrupted);
-	lab.child = 0;
-	if (interrupted) {
-		cleanup();
-		remove_pidfile(&lab.o);
-		report_interrupted(interrupted);
-		return lab.created ? EXIT_RUNTIME : code;
-	}
-	report_end(code, kills_before > 0 ? kills_before : 0);
-
-	if (lab.o.hold) {
-		char c1[PATH_MAX * 2], c2[PATH_MAX * 2], c3[PATH_MAX * 2];
-		const char *cmds[] = { c1, c2, c3, NULL };
-
-		snprintf(c1, sizeof c1, "cat %s", cgfile(lab.d->events));
-		snprintf(c2, sizeof c2, "cat %s", cgfile(lab.d->limit));
-		snprintf(c3, sizeof c3, "cat %s", cgfile(lab.d->peak));
-		hold_until_signal(0, cmds);
-	}
-
-	remove_cgroup();
-	remove_pidfile(&lab.o);
-	if (lab.created)
+	report_end(status, peak, sizeof peak);
+	if (opts.hold) /* the child is gone; the cgroup and its counters stay */
+		hold_cgroup(cg, v1, strcmp(peak, "n/a") != 0);
+out:
+	cleanup();
+	if (created)
 		return EXIT_RUNTIME;
-	step(7, "the cgroup is empty; rmdir(\"%s\")", lab.cg);
-	result("removed: %s", lab.cg);
-	return code;
+	if (!nslab_interrupted) {
+		step(7, "the cgroup is empty; rmdir(\"%s\")", cg);
+		result("removed: %s", cg);
+	}
+	return demo_exit_code(status);
 }
