@@ -121,11 +121,12 @@ int main(int argc, char **argv)
 		host_hostname(5, "after ");
 		code = namespaces_differ(child) ? 0 : EXIT_RUNTIME;
 		write_pidfile(&opts, child);
-		snprintf(cmd[0], 64, "sudo lsns -t uts -p %d", (int)child);
-		snprintf(cmd[1], 64, "sudo nsenter -t %d -u hostname", (int)child);
-		snprintf(cmd[2], 64, "sudo readlink /proc/%d/ns/uts", (int)child);
-		if (opts.hold)
+		if (opts.hold) { /* the commands to try, the child's PID filled in */
+			snprintf(cmd[0], 64, "sudo lsns -t uts -p %d", (int)child);
+			snprintf(cmd[1], 64, "sudo nsenter -t %d -u hostname", (int)child);
+			snprintf(cmd[2], 64, "sudo readlink /proc/%d/ns/uts", (int)child);
 			hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], NULL });
+		}
 		if (opts.shell) {
 			note("a shell runs inside; try `hostname`, then `exit`");
 			shell_owns_terminal();

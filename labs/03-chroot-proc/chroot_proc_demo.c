@@ -19,9 +19,8 @@
  *   8. the host looks in: /proc/PID/root and the child's mountinfo;
  *   9. sh unmounts /proc and exits; the host has no mount under the rootfs.
  *
- * chroot() alone is not isolation: a root process can leave it (Lab 06
- * will show how).  Container runtimes use pivot_root(2) in a mount
- * namespace and detach the old root, so nothing is left to climb back to.
+ * chroot() alone is not isolation: a root process can leave it (Lab 06).
+ * Runtimes use pivot_root(2) and detach the old root: nothing to climb to.
  */
 #include "../common/nslab.h"
 
@@ -108,9 +107,10 @@ static int child_main(void *arg)
 
 	(void)arg;
 	child_begin();
-	close(to_child[1]); /* else our own copy would keep EOF from coming */
+	/* Drop the parent's pipe ends (else EOF could never reach us), and
+	 * start only once the parent has told step 2. */
+	close(to_child[1]);
 	close(to_parent[0]);
-	/* Wait until the parent has narrated step 2: the story stays in order. */
 	if (read(to_child[0], &byte, 1) != 1)
 		return 1;
 
