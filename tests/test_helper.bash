@@ -277,12 +277,14 @@ random_pause() {
 }
 
 # The machine's whole state as far as the kit could touch it: every link,
-# every named netns, nslab cgroups, the whole mount table and running
-# demos.  Taken before and after the whole suite (tests/setup_suite.bash).
+# every named netns, nslab cgroups, the whole mount table, running demos
+# and the files of labs/rootfs.  Taken before and after the whole suite (tests/setup_suite.bash).
 machine_state() {
 	ip -o link show
 	ip netns list
 	nslab_cgroups
 	cat /proc/self/mountinfo
 	pgrep -a -f '_demo( |$)' | grep -v -e bats -e pgrep || true
+	# The shared rootfs is read-only in make vm-check: no test may write to it.
+	find "$KIT/labs/rootfs" -printf '%y %m %s %p\n' 2>/dev/null | sort
 }

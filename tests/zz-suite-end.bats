@@ -4,7 +4,7 @@
 
 load test_helper
 
-@test "suite: links, netns, cgroups, mounts and processes are as before the whole suite" {
+@test "suite: links, netns, cgroups, mounts, processes and labs/rootfs are as before the whole suite" {
 	[ -n "${NSLAB_SUITE_STATE:-}" ] || skip "only meaningful at the end of a full run (tests/run)"
 	local now
 	now=$(machine_state)

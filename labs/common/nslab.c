@@ -18,6 +18,7 @@ volatile sig_atomic_t nslab_interrupted;
 static volatile sig_atomic_t watched; /* the child a signal kills */
 static const char *usage_text;
 static bool quiet;
+static const char *pidfile_written; /* for die() to remove */
 void (*nslab_cleanup)(void); /* a cloned child drops it: child_begin() */
 
 static const char *const hints[] = { /* for the errors students meet most */
@@ -55,6 +56,8 @@ noreturn void die_exit(void)
 	nslab_cleanup = NULL; /* a cleanup that dies must not run twice */
 	if (cleanup)
 		cleanup();
+	if (pidfile_written) /* a pidfile must not outlive the process it names */
+		unlink(pidfile_written);
 	exit(nslab_interrupted ? demo_exit_code(0) : EXIT_RUNTIME);
 }
 
@@ -161,6 +164,7 @@ void write_pidfile(const struct demo_opts *o, pid_t pid)
 	if (!(f = fopen(tmp, "w")) || fprintf(f, "%d\n", (int)pid) < 0 ||
 	    fclose(f) != 0 || rename(tmp, o->pidfile) != 0)
 		die(errno, "writing --pidfile %s", o->pidfile);
+	pidfile_written = o->pidfile;
 }
 
 void remove_pidfile(const struct demo_opts *o)
@@ -234,7 +238,5 @@ int demo_exit_code(int wstatus)
 		fprintf(stderr, "%s: interrupted by SIG%s\n", nslab_prog, sigabbrev_np(nslab_interrupted));
 		return 128 + nslab_interrupted;
 	}
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return WEXITSTATUS(wstatus);
+	return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
 }

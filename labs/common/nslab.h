@@ -11,7 +11,6 @@
 #include <stdbool.h>
 #include <stdnoreturn.h>
 #include <sys/types.h>
-
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 #define PRINTF(f, a) __attribute__((format(printf, f, a)))
 extern const char *nslab_prog;
@@ -47,7 +46,6 @@ bool demo_common_option(int c, struct demo_opts *o); /* false: the lab's own */
 void demo_check_opts(const struct demo_opts *o);     /* before any setup */
 void write_pidfile(const struct demo_opts *o, pid_t pid);
 void remove_pidfile(const struct demo_opts *o);
-
 void watch_child(pid_t child);  /* a signal now SIGKILLs CHILD (0: none) */
 void child_begin(void);         /* in a cloned child: die with the demo */
 void shell_owns_terminal(void); /* Ctrl-C is an interactive shell's now */
