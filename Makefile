@@ -16,9 +16,8 @@ LDFLAGS    += -fsanitize=address,undefined
 endif
 
 COMMON := labs/common/nslab.o
-DEMOS  := labs/01-uts/uts_demo labs/02-pid/pid_demo \
-          labs/03-chroot-proc/chroot_proc_demo labs/04-veth/veth_demo \
-          labs/05-cgroup-mem/cgroup_mem_demo
+# Every lab directory labs/NN-topic/ builds its NAME_demo.c into NAME_demo.
+DEMOS  := $(patsubst %.c,%,$(sort $(wildcard labs/[0-9][0-9]-*/*_demo.c)))
 TOOLS  := tools/nsinfo
 # The small root filesystem Lab 03 chroots into, made once by tools/mkrootfs.
 ROOTFS := labs/rootfs
