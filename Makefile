@@ -16,8 +16,10 @@ LDFLAGS    += -fsanitize=address,undefined
 endif
 
 COMMON := labs/common/nslab.o
-# Every lab directory labs/NN-topic/ builds its NAME_demo.c into NAME_demo.
-DEMOS  := $(patsubst %.c,%,$(sort $(wildcard labs/[0-9][0-9]-*/*_demo.c)))
+# Every lab directory labs/NN-topic/ builds one program: NAME_demo from
+# NAME_demo.c, or, in the capstone, mini_container from mini_container.c.
+DEMOS  := $(patsubst %.c,%,$(sort $(wildcard labs/[0-9][0-9]-*/*_demo.c))) \
+          $(patsubst %.c,%,$(wildcard labs/11-container/mini_container.c))
 TOOLS  := tools/nsinfo
 # The small root filesystem Lab 03 chroots into, made once by tools/mkrootfs.
 ROOTFS := labs/rootfs

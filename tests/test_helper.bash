@@ -150,7 +150,7 @@ nslab_snapshot() {
 		find /sys/fs/cgroup -maxdepth 8 -type d -name 'nslab*' 2>/dev/null || true
 		grep nslab /proc/self/mountinfo | awk '{print "mount " $5}' || true
 		find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'nslab-*' ! -name 'nslab-tap.*' 2>/dev/null || true
-		pgrep -a -f '_demo( |$)' | grep -v -e bats -e pgrep || true
+		pgrep -a -f '^[^ ]*(_demo|/mini_container)( |$)' || true
 	} | sort
 }
 
@@ -284,7 +284,7 @@ machine_state() {
 	ip netns list
 	nslab_cgroups
 	cat /proc/self/mountinfo
-	pgrep -a -f '_demo( |$)' | grep -v -e bats -e pgrep || true
+	pgrep -a -f '^[^ ]*(_demo|/mini_container)( |$)' || true
 	# The shared rootfs is read-only in make vm-check: no test may write to it.
 	find "$KIT/labs/rootfs" -printf '%y %m %s %p\n' 2>/dev/null | sort
 }
