@@ -9,6 +9,9 @@
 #
 # Supported: Debian 12 and Ubuntu 22.04 or later, run as root.
 #
+# In the kit's VM on Ubuntu 24.04 it also loads one AppArmor profile, so
+# that Lab 07 can run without sudo (see the end of this script).
+#
 # Usage: provision.sh [--vm-check]
 #   --vm-check   also install what `make vm-check` and the Vagrantfile check
 #                need on the machine that runs them (qemu, vagrant); not
@@ -117,3 +120,49 @@ if ! bats_recent bats; then
 	}
 fi
 echo "provision.sh: $(bats --version)"
+
+# Lab 07 is run by an ordinary user, without sudo.  Ubuntu 23.10 and later
+# (24.04 by default: kernel.apparmor_restrict_unprivileged_userns = 1) let
+# an unconfined program create a user namespace but take every capability
+# away inside it.  The least change that lets the lab work: an AppArmor
+# profile that gives that one program, at its path, user namespaces as
+# before; the restriction stays on for every other program.  This is done
+# in the kit's VM only (the kit at /vagrant); on a machine of your own it
+# is your decision: walkthrough/07-user.md shows the two commands.  Where
+# the sysctl does not exist (Debian, Ubuntu 22.04) there is nothing to do.
+userns_sysctl=/proc/sys/kernel/apparmor_restrict_unprivileged_userns
+lab07_profile=/etc/apparmor.d/nslab-user_demo
+if [ -r "$userns_sysctl" ] && [ "$(cat "$userns_sysctl")" != 0 ]; then
+	# Vagrant runs a copy of this script from /tmp: find the kit by path.
+	kit=$(cd "$(dirname "$0")/.." && pwd -P)
+	[ -f "$kit/labs/07-user/user_demo.apparmor" ] || kit=/vagrant
+	if [ "$kit" != /vagrant ]; then
+		echo "provision.sh: AppArmor restricts unprivileged user namespaces here; for Lab 07" \
+			"to run without sudo, see walkthrough/07-user.md (one profile, one program)"
+	elif [ ! -f "$kit/labs/07-user/user_demo.apparmor" ]; then
+		echo "provision.sh: no $kit/labs/07-user/user_demo.apparmor; Lab 07's profile not installed" >&2
+	else
+		command -v apparmor_parser >/dev/null 2>&1 ||
+			apt-get install -y -q --no-install-recommends apparmor
+		tmp=$(mktemp)
+		sed "s|@DEMO@|$kit/labs/07-user/user_demo|" "$kit/labs/07-user/user_demo.apparmor" >"$tmp"
+		if ! cmp -s "$tmp" "$lab07_profile"; then
+			install -m 644 "$tmp" "$lab07_profile"
+		fi
+		# -r loads it, or replaces the loaded one: the same on every run.
+		apparmor_parser -r "$lab07_profile"
+		echo "provision.sh: AppArmor profile nslab-user_demo ($lab07_profile) lets" \
+			"$kit/labs/07-user/user_demo create user namespaces (Lab 07)"
+		# The same for Lab 11's mini_container --rootless.
+		mc=$kit/labs/11-container/mini_container
+		if [ -f "$mc.apparmor" ]; then
+			sed "s|@PROGRAM@|$mc|" "$mc.apparmor" >"$tmp"
+			cmp -s "$tmp" /etc/apparmor.d/nslab-mini_container ||
+				install -m 644 "$tmp" /etc/apparmor.d/nslab-mini_container
+			apparmor_parser -r /etc/apparmor.d/nslab-mini_container
+			echo "provision.sh: AppArmor profile nslab-mini_container lets $mc --rootless" \
+				"create user namespaces (Lab 11)"
+		fi
+		rm -f "$tmp"
+	fi
+fi

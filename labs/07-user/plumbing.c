@@ -1,0 +1,213 @@
+/*
+ * plumbing.c - Lab 07's plumbing, not the lesson: the command line, lines
+ * read from /proc, counting capability bits, and what to tell a student
+ * when the kernel will not give an ordinary user a user namespace.
+ * user_demo.c declares these functions where it uses them.
+ */
+#include "../common/nslab.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"Usage: user_demo [OPTION]...\n"
+	"Lab 07: as an ordinary user, without sudo, start a child in a new user\n"
+	"namespace, map its uid 0 to yours, and show what that root can and cannot do.\n\n"
+	"  -n, --hostname NAME   hostname for the child's own UTS namespace\n"
+	"                        (default: nslab-user)\n";
+
+void parse_args(int argc, char **argv, struct demo_opts *opts, const char **hostname)
+{
+	static const struct option longopts[] = {
+		DEMO_COMMON_LONGOPTS,
+		{ "hostname", required_argument, NULL, 'n' },
+		{ 0 }
+	};
+	int c;
+
+	demo_begin("user_demo", usage);
+	while ((c = getopt_long(argc, argv, DEMO_COMMON_SHORTOPTS "n:", longopts, NULL)) != -1) {
+		if (c != 'n') {
+			demo_common_option(c, opts);
+			continue;
+		}
+		/* sethostname() takes at most 64 bytes (HOST_NAME_MAX). */
+		if (!*optarg || strlen(optarg) > HOST_NAME_MAX)
+			usage_error("--hostname takes 1 to %d bytes, not %zu", HOST_NAME_MAX,
+				    strlen(optarg));
+		*hostname = optarg;
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	demo_check_opts(opts);
+}
+
+/* "EPERM" for EPERM; strerrorname_np() may not know every number. */
+const char *errname(int err)
+{
+	static char unknown[32];
+	const char *name = strerrorname_np(err);
+
+	if (name)
+		return name;
+	snprintf(unknown, sizeof unknown, "errno %d", err);
+	return unknown;
+}
+
+/* IN up to its newline, into OUT, runs of blanks squeezed to one space:
+ * "         0       1000          1" reads "0 1000 1". */
+static void squeeze(const char *in, char *out, size_t len)
+{
+	char *o = out;
+
+	in += strspn(in, " \t");
+	while (*in && *in != '\n' && o + 1 < out + len) {
+		if (*in != ' ' && *in != '\t') {
+			*o++ = *in++;
+			continue;
+		}
+		in += strspn(in, " \t");
+		if (*in && *in != '\n')
+			*o++ = ' ';
+	}
+	*o = '\0';
+}
+
+/* The first line of PATH, squeezed; false if it cannot be read. */
+bool first_line(const char *path, char *buf, size_t len)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	if (ok && len)
+		squeeze(line, buf, len);
+	return ok && len;
+}
+
+/* The value of KEY ("Uid", "CapEff"...) in /proc/PID/status, squeezed;
+ * PID 0 is the caller.  False, errno set, if the file or line is missing. */
+bool status_field(pid_t pid, const char *key, char *buf, size_t len)
+{
+	char path[64], line[512];
+	size_t n = strlen(key);
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof path, "/proc/self/status");
+	if (!(f = fopen(path, "r")) || len == 0)
+		return false;
+	*buf = '\0';
+	while (!*buf && fgets(line, sizeof line, f))
+		if (strncmp(line, key, n) == 0 && line[n] == ':')
+			squeeze(line + n + 1, buf, len);
+	fclose(f);
+	if (*buf)
+		return true;
+	errno = ENOENT;
+	return false;
+}
+
+/* A sysctl's value as a number; -1 if this kernel has no such file. */
+static long sysctl_value(const char *path)
+{
+	char buf[64];
+
+	return first_line(path, buf, sizeof buf) ? strtol(buf, NULL, 10) : -1;
+}
+
+/* "all 41 capabilities", "3 of 41 capabilities" or "no capabilities", for a
+ * CapEff mask: the kernel knows capabilities 0 to cap_last_cap. */
+const char *capability_words(const char *mask)
+{
+	static char words[64];
+	unsigned long long bits = strtoull(mask, NULL, 16);
+	long last = sysctl_value("/proc/sys/kernel/cap_last_cap");
+	int known = last >= 0 && last < 64 ? (int)last + 1 : 64, set = 0;
+
+	for (int i = 0; i < 64; i++)
+		set += (int)((bits >> i) & 1);
+	if (set == 0)
+		snprintf(words, sizeof words, "no capabilities");
+	else if (set == known)
+		snprintf(words, sizeof words, "all %d capabilities", known);
+	else
+		snprintf(words, sizeof words, "%d of %d capabilities", set, known);
+	return words;
+}
+
+/*
+ * CALL failed with ERR while making or using the user namespace: say which
+ * of the known switches refused it, and how to change it, then exit 1.
+ * Each switch is recognised from its own file in /proc/sys, never guessed:
+ *   - Ubuntu 23.10 and later (24.04 turns it on): AppArmor moves an
+ *     unconfined program that makes a user namespace into the profile
+ *     "unprivileged_userns", which denies every capability;
+ *   - Debian's (and Ubuntu's) kernel.unprivileged_userns_clone = 0;
+ *   - user.max_user_namespaces, 0 or used up (ENOSPC).
+ */
+noreturn void refused(int err, const char *call)
+{
+	long apparmor = sysctl_value("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+	long debian = sysctl_value("/proc/sys/kernel/unprivileged_userns_clone");
+	long max = sysctl_value("/proc/sys/user/max_user_namespaces");
+	char exe[PATH_MAX] = "labs/07-user/user_demo", dir[PATH_MAX], label[128] = "";
+	bool denied = err == EPERM || err == EACCES;
+	ssize_t n;
+
+	if (nslab_interrupted) /* the child is gone on purpose: no story */
+		die_exit();
+	fflush(stdout);
+	fprintf(stderr, "%s: %s failed: %s (%s)\n", nslab_prog, call, errname(err), strerror(err));
+	if (err == ENOSPC && max >= 0) {
+		fprintf(stderr, "    user.max_user_namespaces is %ld: %s\n", max,
+			max == 0 ? "no user namespace may be created at all"
+				 : "that many exist already for this user or namespace");
+		fprintf(stderr, "    a higher limit: sudo sysctl -w user.max_user_namespaces=10000\n");
+	} else if (denied && debian == 0 && geteuid() != 0) {
+		fprintf(stderr, "    kernel.unprivileged_userns_clone is 0 (Debian's and Ubuntu's switch):\n"
+				"    only root may create user namespaces here. To allow ordinary users:\n"
+				"      sudo sysctl -w kernel.unprivileged_userns_clone=1\n");
+	} else if (denied && apparmor == 1 && geteuid() != 0) {
+		if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0)
+			exe[n] = '\0';
+		snprintf(dir, sizeof dir, "%s", exe);
+		if (!first_line("/proc/self/attr/apparmor/current", label, sizeof label))
+			first_line("/proc/self/attr/current", label, sizeof label);
+		if (strncmp(label, "unconfined", 10) == 0) /* the parent: say nothing */
+			*label = '\0';
+		fprintf(stderr,
+			"    Ubuntu's AppArmor restricts unprivileged user namespaces here\n"
+			"    (kernel.apparmor_restrict_unprivileged_userns = 1): the namespace is made,\n"
+			"    but its process is moved to the profile unprivileged_userns, which\n"
+			"    denies every capability%s%s%s. Either fix works:\n"
+			"    - the kit's choice: a profile that allows user namespaces to this program only\n"
+			"        sed 's|@DEMO@|%s|' %s/user_demo.apparmor |\n"
+			"            sudo tee /etc/apparmor.d/nslab-user_demo >/dev/null\n"
+			"        sudo apparmor_parser -r /etc/apparmor.d/nslab-user_demo\n"
+			"    - on a throwaway lab VM only, lift the restriction for every program:\n"
+			"        sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0\n",
+			*label ? " (this process runs under \"" : "", label, *label ? "\")" : "", exe,
+			dirname(dir));
+	} else if (denied && strstr(call, "_map") && geteuid() != 0) {
+		fprintf(stderr, "    without privilege a map may hold one line, for your own id, and be\n"
+				"    written once; the gid map only after setgroups is denied\n");
+	} else if (err == EUSERS) {
+		fprintf(stderr, "    user namespaces nest at most 32 deep, and this one would be deeper\n");
+	} else if (denied) {
+		fprintf(stderr, "    none of the known switches explains it (inside a container, whose\n"
+				"    seccomp filter forbids new namespaces, or a chroot?): try the VM\n");
+	}
+	die_exit();
+}
