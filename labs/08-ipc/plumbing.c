@@ -1,0 +1,133 @@
+/*
+ * plumbing.c - Lab 08's plumbing, not the lesson (ipc_demo.c is, and
+ * declares these functions where it uses them): the command line, and
+ * reading the text files the kernel offers (/proc/sysvipc/KIND,
+ * /proc/meminfo, a directory listing).
+ */
+#include "../common/nslab.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+
+/* The kit's range of System V keys, defined in ipc_demo.c. */
+extern const key_t kit_key_base;
+extern const unsigned kit_key_count;
+
+static const char usage[] =
+	"Usage: ipc_demo [OPTION]...\n"
+	"Lab 08: create a System V message queue and a POSIX message queue on the\n"
+	"host, then the same key and the same queue name again in a new IPC\n"
+	"namespace (with a shared-memory segment), and show that each side sees\n"
+	"only its own objects and that the namespace's objects go with it.\n\n"
+	"  -k, --key KEY    the System V key, 0x6e000000 to 0x6e3fffff (default:\n"
+	"                   0x6e000000 + this demo's PID); the POSIX queue is\n"
+	"                   named after it, /nslab-ipc-6e......\n"
+	"  -s, --size MIB   the shared-memory segment made inside, 1 to 1024 MiB\n"
+	"                   (default: 16)\n";
+
+/* A whole number in C notation (42, 0x2a, 052) from MIN to MAX, or exit 2. */
+static unsigned long number(const char *option, const char *arg, unsigned long min,
+			    unsigned long max, const char *range)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(arg, &end, 0);
+	if (!*arg || *end || *arg == '-' || errno || n < min || n > max)
+		usage_error("%s takes %s, not '%s'", option, range, arg);
+	return n;
+}
+
+void parse_args(int argc, char **argv, struct demo_opts *opts, key_t *key, unsigned *mib)
+{
+	static const struct option longopts[] = {
+		DEMO_COMMON_LONGOPTS,
+		{ "key", required_argument, NULL, 'k' },
+		{ "size", required_argument, NULL, 's' },
+		{ 0 }
+	};
+	unsigned long first = (unsigned long)kit_key_base, last = first + kit_key_count - 1;
+	int c;
+
+	demo_begin("ipc_demo", usage);
+	while ((c = getopt_long(argc, argv, DEMO_COMMON_SHORTOPTS "k:s:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			*key = (key_t)number("--key", optarg, first, last,
+					     "a key from 0x6e000000 to 0x6e3fffff (the kit's range)");
+			break;
+		case 's':
+			*mib = (unsigned)number("--size", optarg, 1, 1024, "a size in MiB from 1 to 1024");
+			break;
+		default: /* --help, --quiet, --hold, --pidfile, --shell, or a usage error */
+			demo_common_option(c, opts);
+		}
+	}
+	if (argv[optind]) /* the lab takes options only */
+		usage_error("unexpected argument '%s'", argv[optind]);
+	demo_check_opts(opts);
+}
+
+/* How many objects /proc/sysvipc/KIND lists (one a line, after a header),
+ * in the IPC namespace of the process that reads it; -1 with errno set if
+ * it cannot be read. */
+int sysvipc_count(const char *kind)
+{
+	char path[64], line[512];
+	int lines = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (strchr(line, '\n'))
+			lines++;
+	fclose(f);
+	return lines > 0 ? lines - 1 : 0;
+}
+
+/* The "Shmem:" line of /proc/meminfo in kB (shared memory of every kind,
+ * System V segments included); -1 if it cannot be read. */
+long shmem_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (kb < 0 && fgets(line, sizeof line, f))
+		if (sscanf(line, "Shmem: %ld kB", &kb) != 1)
+			kb = -1;
+	fclose(f);
+	return kb;
+}
+
+/* The names in directory DIR, space-separated, into BUF ("(empty)" if
+ * none); -1 with errno set if DIR cannot be read. */
+int list_dir(const char *dir, char *buf, size_t len)
+{
+	struct dirent *d;
+	size_t used = 0;
+	int n = 0;
+	DIR *p = opendir(dir);
+
+	if (!p)
+		return -1;
+	snprintf(buf, len, "(empty)");
+	while ((d = readdir(p))) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", n ? " " : "", d->d_name);
+		n++;
+	}
+	closedir(p);
+	return n;
+}
