@@ -1,0 +1,112 @@
+/*
+ * plumbing.c - Lab 10's command line, and how it prints times and its
+ * own error hints.  Not the lesson: time_demo.c is.
+ */
+#include "../common/nslab.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NS 1000000000LL
+struct text {
+	char s[48];
+};
+
+/* A hundred years either way: far from the kernel's own ceiling (about
+ * 146 years of CLOCK_MONOTONIC), and more than anyone needs to see. */
+#define OFFSET_MAX (36500LL * 86400)
+
+static const char usage[] =
+	"Usage: time_demo [OPTION]...\n"
+	"Lab 10: start a child in a new time namespace whose CLOCK_MONOTONIC and\n"
+	"CLOCK_BOOTTIME (uptime) are shifted by an offset, and show that\n"
+	"CLOCK_REALTIME, the wall clock `date` prints, is not.\n\n"
+	"  -o, --offset TIME   shift both clocks by TIME: whole seconds, or a number\n"
+	"                      followed by s, m, h or d; negative to go back\n"
+	"                      (default: 10d, ten days; at most 36500d either way)\n";
+
+/* "10d", "-90s", "3600": seconds, or a usage error (exit 2). */
+static long long parse_offset(const char *arg)
+{
+	static const char units[] = "smhd";
+	static const long long unit_secs[] = { 1, 60, 3600, 86400 };
+	const char *digits = arg + (*arg == '-' || *arg == '+');
+	long long n, scale = 1;
+	char *end;
+
+	if (!*arg)
+		usage_error("--offset needs a time, e.g. 10d or -90s");
+	errno = 0;
+	n = strtoll(digits, &end, 10);
+	if (end == digits || *digits < '0' || *digits > '9' ||
+	    (*end && (end[1] || !strchr(units, *end))))
+		usage_error("--offset '%s': give whole seconds, or a number followed by "
+			    "s, m, h or d (e.g. 10d, -90s)", arg);
+	if (*end)
+		scale = unit_secs[strchr(units, *end) - units];
+	if (errno == ERANGE || n > OFFSET_MAX / scale)
+		usage_error("--offset '%s' is more than 36500d (100 years)", arg);
+	return *arg == '-' ? -n * scale : n * scale;
+}
+
+void parse_args(int argc, char **argv, struct demo_opts *opts, long long *offset)
+{
+	static const struct option longopts[] = {
+		DEMO_COMMON_LONGOPTS, { "offset", required_argument, NULL, 'o' }, { 0 }
+	};
+	int c;
+
+	demo_begin("time_demo", usage);
+	while ((c = getopt_long(argc, argv, DEMO_COMMON_SHORTOPTS "o:", longopts, NULL)) != -1)
+		if (c == 'o')
+			*offset = parse_offset(optarg);
+		else
+			demo_common_option(c, opts);
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	demo_check_opts(opts);
+}
+
+/* NS nanoseconds to the hundredth, as /proc/uptime; SIGN: "+12.34 s". */
+struct text secs(long long ns, bool sign)
+{
+	struct text t;
+	long long cs = (ns < 0 ? -ns : ns) / (NS / 100);
+
+	snprintf(t.s, sizeof t.s, "%s%lld.%02lld s", ns < 0 ? "-" : sign ? "+" : "", cs / 100,
+		 cs % 100);
+	return t;
+}
+
+/* The wall clock NS as `date -u` prints it, near enough. */
+struct text wall(long long ns)
+{
+	time_t sec = (time_t)(ns / NS);
+	struct text t = { "?" };
+	struct tm tm;
+
+	if (gmtime_r(&sec, &tm))
+		strftime(t.s, sizeof t.s, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	return t;
+}
+
+/* Within half a second: /proc/uptime has only hundredths, and a run of
+ * the demo takes a few milliseconds. */
+bool near(long long ns, long long want)
+{
+	return ns - want <= NS / 2 && want - ns <= NS / 2;
+}
+
+/* die(), with a hint for the two failures the lab explains itself. */
+noreturn void fail(int err, const char *call, const char *hint)
+{
+	const char *name = strerrorname_np(err);
+
+	fflush(stdout);
+	fprintf(stderr, "%s: %s failed: %s (%s): %s\n", nslab_prog, call, name ? name : "errno",
+		strerror(err), hint);
+	die_exit();
+}

@@ -1,0 +1,275 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154 # $stderr is set by `run --separate-stderr`
+# Lab 10: CLOCK_MONOTONIC and CLOCK_BOOTTIME shifted inside a new time
+# namespace, CLOCK_REALTIME not; offsets frozen once a process is inside.
+# Observers: /proc/uptime and `date` on the host and through `nsenter -T`;
+# a clock reader compiled here (clock_gettime of the three clocks), run on
+# the host and through `nsenter -T`; /proc/PID/timens_offsets and
+# /proc/PID/ns/time{,_for_children} read from the host; lsns -t time; a
+# write to timens_offsets from the host.
+
+load test_helper
+TIME_DEMO=$KIT/labs/10-time/time_demo
+
+# Built once for the file, if there is a compiler: the clock reader, and a
+# stand-in for a kernel without time namespaces (an unshare() that answers
+# CLONE_NEWTIME with the errno in NSLAB_FAKE_ERRNO, EINVAL by default).
+CLOCKS=$BATS_FILE_TMPDIR/clocks
+NO_TIMENS=$BATS_FILE_TMPDIR/no-timens.so
+setup_file() {
+	snapshot_before
+	command -v cc >/dev/null 2>&1 || return 0
+	cc -o "$CLOCKS" -x c - <<'EOF'
+#include <stdio.h>
+#include <time.h>
+static void show(clockid_t id)
+{
+	struct timespec t;
+	clock_gettime(id, &t);
+	printf("%lld.%03ld ", (long long)t.tv_sec, t.tv_nsec / 1000000);
+}
+int main(void) /* CLOCK_MONOTONIC CLOCK_BOOTTIME CLOCK_REALTIME, in seconds */
+{
+	show(CLOCK_MONOTONIC), show(CLOCK_BOOTTIME), show(CLOCK_REALTIME);
+	putchar('\n');
+	return 0;
+}
+EOF
+	cc -shared -fPIC -o "$NO_TIMENS" -x c - <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int unshare(int flags)
+{
+	const char *e = getenv("NSLAB_FAKE_ERRNO");
+	if (flags & CLONE_NEWTIME) {
+		errno = e ? atoi(e) : EINVAL;
+		return -1;
+	}
+	return syscall(SYS_unshare, flags);
+}
+EOF
+}
+setup() { require_built "$TIME_DEMO"; }
+teardown() { reap_held; }
+
+require_clocks() { [ -x "$CLOCKS" ] || skip "needs cc to build the clock reader"; }
+
+# shifted INSIDE SHIFT BEFORE AFTER: a clock read inside, between two
+# readings of the same clock on the host, is the host's plus SHIFT: INSIDE
+# - SHIFT lies in [BEFORE, AFTER], give or take a second for rounding.  (A
+# reading through nsenter can take seconds under emulation.)
+shifted() {
+	awk -v v="$1" -v s="$2" -v lo="$3" -v hi="$4" 'BEGIN { d = v - s; exit !(d >= lo - 1 && d <= hi + 1) }' ||
+		fail "$1 is not the host's $3 .. $4 shifted by $2 s"
+}
+# /proc/PID/timens_offsets with its columns' padding squeezed out.
+offsets_of() { tr -s ' ' <"/proc/$1/timens_offsets"; }
+uptime_now() { cut -d' ' -f1 /proc/uptime; }
+
+@test "time: --help describes the lab and exits 0" {
+	run -0 "$TIME_DEMO" --help
+	[[ "$output" == *"time namespace"* ]]
+	[[ "$output" == *"--offset TIME"* ]]
+	[[ "$output" == *"--hold"* ]]
+}
+
+@test "time: a run narrates the order: unshare, offsets, then the first child" {
+	require_root
+	run -0 "$TIME_DEMO"
+	[[ "$output" == *"[2] unshare(CLONE_NEWTIME)"*"[3] write \"monotonic 864000 0\" and \"boottime 864000 0\""*"[4] clone(SIGCHLD)"* ]]
+	[[ "$output" == *"==> inside:  monotonic and boot time (uptime) are 864000 s ahead; the wall clock (date) is not"* ]]
+	[[ "$output" == *"-> EACCES"* ]]
+}
+
+@test "time: during --hold, nsenter -T sees /proc/uptime 10 days ahead of the host's" {
+	require_root
+	require_cmd nsenter
+	start_held "$TIME_DEMO"
+	local before inside after
+	before=$(uptime_now)
+	inside=$(nsenter -t "$HELD_PID" -T cat /proc/uptime | cut -d' ' -f1)
+	after=$(uptime_now)
+	shifted "$inside" 864000 "$before" "$after"
+	stop_held TERM
+}
+
+@test "time: during --hold --offset 1h, CLOCK_MONOTONIC and CLOCK_BOOTTIME are 3600 s ahead inside; CLOCK_REALTIME is not" {
+	require_root
+	require_cmd nsenter
+	require_clocks
+	start_held "$TIME_DEMO" --offset 1h
+	local -a before inside after
+	read -r -a before <<<"$("$CLOCKS")"
+	read -r -a inside <<<"$(nsenter -t "$HELD_PID" -T "$CLOCKS")"
+	read -r -a after <<<"$("$CLOCKS")"
+	shifted "${inside[0]}" 3600 "${before[0]}" "${after[0]}" # CLOCK_MONOTONIC
+	shifted "${inside[1]}" 3600 "${before[1]}" "${after[1]}" # CLOCK_BOOTTIME
+	shifted "${inside[2]}" 0 "${before[2]}" "${after[2]}"    # CLOCK_REALTIME
+	stop_held TERM
+}
+
+@test "time: during --hold, date inside is the host's date" {
+	require_root
+	require_cmd nsenter date
+	start_held "$TIME_DEMO" --offset 30d
+	local before inside after
+	before=$(date +%s)
+	inside=$(nsenter -t "$HELD_PID" -T date +%s)
+	after=$(date +%s)
+	shifted "$inside" 0 "$before" "$after"
+	[ "$(nsenter -t "$HELD_PID" -T date -u +%F)" = "$(date -u +%F)" ] ||
+		[ "$(date -u +%H%M)" = 0000 ] # unless the day changed in between
+	stop_held TERM
+}
+
+@test "time: during --hold, /proc/PID/timens_offsets read from the host shows the offsets, negative too" {
+	require_root
+	start_held "$TIME_DEMO" --offset -30s
+	[ "$(offsets_of "$HELD_PID")" = $'monotonic -30 0\nboottime -30 0' ]
+	# The child's uptime is 30 s behind the host's.
+	local before inside after
+	before=$(uptime_now)
+	inside=$(nsenter -t "$HELD_PID" -T cat /proc/uptime | cut -d' ' -f1)
+	after=$(uptime_now)
+	shifted "$inside" -30 "$before" "$after"
+	# The file is readable by anyone (no ptrace check, unlike /proc/PID/ns/*).
+	require_cmd setpriv
+	run -0 as_nobody cat "/proc/$HELD_PID/timens_offsets"
+	[[ "$output" == "monotonic"*"-30"* ]]
+	stop_held TERM
+}
+
+@test "time: the demo stays in the host's time namespace; its time_for_children is the child's (lsns agrees)" {
+	require_root
+	require_cmd lsns
+	start_held "$TIME_DEMO"
+	local host child
+	host=$(ns_inode self time)
+	child=$(ns_inode "$HELD_PID" time)
+	[ -n "$child" ]
+	[ "$child" != "$host" ]
+	[ "$(ns_inode "$HELD_DEMO" time)" = "$host" ]
+	[ "$(ns_inode "$HELD_DEMO" time_for_children)" = "$child" ]
+	lsns_shows "^ *$child +$HELD_PID\$" -n -t time -o NS,PID
+	stop_held TERM
+}
+
+@test "time: once the child is in, the offsets are frozen: a write from the host gets EACCES and changes nothing" {
+	require_root
+	start_held "$TIME_DEMO" --offset 2h
+	grep -q -- '-> EACCES$' "$HELD_LOG"
+	local p
+	for p in "$HELD_DEMO" "$HELD_PID"; do
+		run ! bash -c "echo 'monotonic 5 0' >/proc/$p/timens_offsets"
+		[[ "$output" == *"Permission denied"* ]]
+	done
+	[ "$(offsets_of "$HELD_PID")" = $'monotonic 7200 0\nboottime 7200 0' ]
+	stop_held TERM
+}
+
+@test "time: SIGTERM during --hold exits 0, removes the pidfile and leaves no process" {
+	require_root
+	start_held "$TIME_DEMO"
+	local child=$HELD_PID
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	gone "$child"
+	[ ! -e "$BATS_TEST_TMPDIR/held.pid" ]
+}
+
+@test "time: SIGINT during --hold also exits 0 and leaves no process" {
+	require_root
+	start_held "$TIME_DEMO"
+	local child=$HELD_PID
+	stop_held INT
+	[ "$HELD_STATUS" -eq 0 ]
+	gone "$child"
+}
+
+@test "time: --shell runs commands inside the time namespace and passes on their status" {
+	require_root
+	local before inside
+	before=$(uptime_now)
+	run -7 "$TIME_DEMO" --quiet --shell <<<'cat /proc/uptime; exit 7'
+	inside=$(tail -1 <<<"$output" | cut -d' ' -f1)
+	shifted "$inside" 864000 "$before" "$(uptime_now)"
+}
+
+@test "time: a child killed by a signal gives exit status 128+signal" {
+	require_root
+	run -137 "$TIME_DEMO" --quiet --shell <<<'kill -KILL $$'
+}
+
+@test "time: --quiet prints only result lines" {
+	require_root
+	run -0 "$TIME_DEMO" --quiet
+	[ "$(grep -c '^==> ' <<<"$output")" -eq 3 ]
+	run ! grep -v '^==> ' <<<"$output"
+}
+
+@test "time: no colour codes when output is not a terminal" {
+	require_root
+	run -0 env -u NO_COLOR "$TIME_DEMO"
+	[[ "$output" != *$'\033'* ]]
+}
+
+@test "time: an unknown option or a stray argument is a usage error (exit 2) that does nothing" {
+	run -2 "$TIME_DEMO" --no-such-option
+	[[ "$output" == *"Usage: time_demo"* ]]
+	[[ "$output" != *"unshare("* ]]
+	run -2 "$TIME_DEMO" stray
+	run -2 "$TIME_DEMO" --offset
+	run -2 "$TIME_DEMO" --hold --shell
+}
+
+@test "time: a bad --offset exits 2 with a message, before anything is done" {
+	local bad
+	for bad in '' abc 10x 1.5d 10dd 0x10 ' 10' '10 d' - 36501d 99999999999999999999 -99999999999999999999; do
+		run -2 "$TIME_DEMO" --offset "$bad"
+		[[ "$output" == *"--offset"* ]]
+		[[ "$output" == *"Usage: time_demo"* ]]
+		[[ "$output" != *"[1]"* ]]
+	done
+	# The largest allowed offset, and a negative one, still work.
+	require_root
+	run -0 "$TIME_DEMO" --quiet --offset 36500d
+	run -0 "$TIME_DEMO" --quiet --offset -1m
+}
+
+@test "time: an offset that would put a clock below zero is refused by the kernel (ERANGE), exit 1" {
+	require_root
+	run -1 --separate-stderr "$TIME_DEMO" --offset -36500d
+	[[ "$stderr" == *"write(/proc/self/timens_offsets) failed: ERANGE"* ]]
+	[[ "$stderr" == *"below zero"* ]]
+	[[ "$output" != *"clone("* ]]
+}
+
+@test "time: an unprivileged user gets exit 1 and a message about root or sudo" {
+	require_root
+	require_cmd setpriv
+	local demo
+	demo=$(copy_for_nobody "$TIME_DEMO")
+	run -1 --separate-stderr as_nobody "$demo"
+	[[ "$stderr" == *"unshare(CLONE_NEWTIME)"* ]]
+	[[ "$stderr" == *"EPERM"* ]]
+	[[ "$stderr" == *"sudo"* ]]
+}
+
+@test "time: a kernel without time namespaces (unshare says EINVAL or ENOSYS) gets exit 1 and a clear message" {
+	[ -e "$NO_TIMENS" ] || skip "needs cc to build the stand-in"
+	local errno asan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+	for errno in 22 38; do
+		run -1 --separate-stderr env ASAN_OPTIONS="$asan" NSLAB_FAKE_ERRNO="$errno" \
+			LD_PRELOAD="$NO_TIMENS" "$TIME_DEMO"
+		[[ "$stderr" == *"unshare(CLONE_NEWTIME) failed: E"*"no time namespaces"*"Linux 5.6 or later"* ]]
+		[[ "$output" != *"[2]"* ]]
+	done
+}
+
+@test "time: nothing named nslab is left behind" {
+	assert_nothing_left
+}
