@@ -1,0 +1,547 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154 # $stderr is set by `run --separate-stderr`
+# Lab 11, the capstone: mini_container, every lab at once.
+# Observers: tools/nsinfo and lsns (which namespaces differ from the
+# host's), nsenter (hostname, ps, ip, findmnt inside), the host's hostname,
+# mount table and links, ping across the veth, the cgroup's own files
+# (limits, pids.events, memory.events / memory.oom_control), /proc/vmstat,
+# and the host's /proc/PID/uid_map of a rootless run.
+
+load test_helper
+
+MINI=$KIT/labs/11-container/mini_container
+
+setup_file() {
+	snapshot_before
+	ctr_snapshot >"$BATS_FILE_TMPDIR/ctr-before"
+}
+setup() { require_built "$MINI"; }
+teardown() {
+	reap_held
+	if [ -n "${FIRST_DEMO:-}" ]; then
+		HELD_DEMO=$FIRST_DEMO FIRST_DEMO=
+		reap_held
+	fi
+	if [ -n "${SCRATCH:-}" ]; then rm -rf "$SCRATCH"; fi
+}
+
+# What this lab leaves if anything: its links, cgroups, mounts, processes.
+ctr_snapshot() {
+	nslab_snapshot | grep -E 'nslab-c[0-9]|nslab-ctr-|nslab-(tmp|dev)' || true
+	pgrep -a -f 'mini_container( |$)' | grep -v -e bats -e pgrep || true
+}
+
+# hold_ctr [ARGS...] [-- COMMAND...]: like start_held, with --hold and
+# --pidfile put first, where they are options and not the COMMAND's words.
+hold_ctr() {
+	HELD_LOG=$BATS_TEST_TMPDIR/held.log
+	rm -f "$BATS_TEST_TMPDIR/held.pid"
+	"$MINI" --hold --pidfile "$BATS_TEST_TMPDIR/held.pid" "$@" </dev/null >"$HELD_LOG" 2>&1 3>&- &
+	HELD_DEMO=$!
+	wait_until 10 test -s "$BATS_TEST_TMPDIR/held.pid" || { cat "$HELD_LOG" >&2; return 1; }
+	HELD_PID=$(cat "$BATS_TEST_TMPDIR/held.pid")
+	wait_until 5 grep -q '^Holding' "$HELD_LOG"
+}
+
+# The cgroup directories a mini_container with PID $1 made, one a line.
+ctr_cgroups() { find /sys/fs/cgroup -maxdepth 8 -type d -name "nslab-ctr-$1" 2>/dev/null || true; }
+# The one of them that has FILE ($2): the memory one, the pids one.
+ctr_cgroup_with() {
+	local d
+	for d in $(ctr_cgroups "$1"); do
+		if [ -e "$d/$2" ]; then echo "$d"; fi
+	done
+}
+mem_cgroup() { ctr_cgroup_with "$1" memory.max; ctr_cgroup_with "$1" memory.limit_in_bytes; }
+pids_cgroup() { ctr_cgroup_with "$1" pids.max; }
+# Every link on the host, by name, sorted.
+host_links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort; }
+# The namespace ids of PID as lsns lists them: "TYPE NS" lines, sorted.
+lsns_of() { lsns -n -p "$1" -o TYPE,NS | sort; }
+
+# A directory every user can reach and write, for a run by nobody.
+scratch() {
+	if [ -z "${SCRATCH:-}" ]; then
+		SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/lab11.XXXXXX")
+		chmod 1777 "$SCRATCH"
+	fi
+}
+
+# The program as nobody runs it: in place if nobody can reach it (then it
+# finds labs/rootfs by itself), else a copy, told where the rootfs is.
+NOBODY_ARGS=()
+mini_for_nobody() {
+	if as_nobody test -x "$MINI"; then
+		NOBODY_MINI=$MINI
+		return
+	fi
+	scratch
+	mkdir -p "$SCRATCH/bin"
+	cp "$MINI" "$SCRATCH/bin/"
+	chmod 755 "$SCRATCH/bin" "$SCRATCH/bin/mini_container"
+	NOBODY_MINI=$SCRATCH/bin/mini_container
+	NOBODY_ARGS=(--rootfs "$KIT/labs/rootfs")
+}
+
+# Skip, saying why, where this machine refuses an ordinary user a user
+# namespace (Lab 07's tests diagnose each switch).
+require_rootless() {
+	require_cmd setpriv
+	mini_for_nobody
+	local out
+	out=$(cd / && as_nobody "$NOBODY_MINI" "${NOBODY_ARGS[@]}" --rootless --quiet -- true 2>&1) && return 0
+	if [ -r /proc/sys/kernel/apparmor_restrict_unprivileged_userns ] &&
+		[ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns)" != 0 ]; then
+		skip "AppArmor restricts unprivileged user namespaces here (walkthrough/11-container.md)"
+	fi
+	if [ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null)" = 0 ]; then
+		skip "kernel.unprivileged_userns_clone is 0: only root may create user namespaces"
+	fi
+	echo "$out" >&2
+	return 1
+}
+
+# hold_ctr_as_nobody: hold_ctr, with a --rootless run by nobody
+# (setpriv itself in the background, so that $! is the program).
+hold_ctr_as_nobody() {
+	scratch
+	HELD_LOG=$SCRATCH/held.log
+	(cd / && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$NOBODY_MINI" \
+		"${NOBODY_ARGS[@]}" --rootless --hold --pidfile "$SCRATCH/held.pid") \
+		</dev/null >"$HELD_LOG" 2>&1 3>&- &
+	HELD_DEMO=$!
+	wait_until 10 test -s "$SCRATCH/held.pid" || { cat "$HELD_LOG" >&2; return 1; }
+	HELD_PID=$(cat "$SCRATCH/held.pid")
+	wait_until 5 grep -q '^Holding' "$HELD_LOG"
+}
+
+@test "container: --help describes the lab and exits 0" {
+	run -0 "$MINI" --help
+	[[ "$output" == *"Usage: mini_container"* ]]
+	[[ "$output" == *"COMMAND"* ]]
+	local o
+	for o in --hostname --memory --pids --no-net --rootless --rootfs --hold; do
+		[[ "$output" == *"$o"* ]]
+	done
+}
+
+@test "container: a run tells 13 steps, each naming the lab that taught it" {
+	require_root
+	run -0 "$MINI" </dev/null
+	local n
+	for n in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+		grep -q "^\[$n\] " <<<"$output"
+	done
+	grep -q '^\[1\] .*see Lab 05' <<<"$output"
+	grep -q '^\[2\] ' <<<"$output"
+	grep -q 'UTS: Lab 01, PID: Lab 02, mount: Labs 03 and 06, IPC: Lab 08, network: Lab 04' <<<"$output"
+	grep -q '^\[3\] .*see Lab 07' <<<"$output"
+	grep -q '^\[5\] .*' <<<"$output"
+	grep -q 'see Lab 04$' <<<"$output"
+	grep -q '^\[6\] .*see Lab 09$' <<<"$output"
+	grep -q '^\[7\] .*see Lab 01$' <<<"$output"
+	grep -q '^\[8\] .*see Lab 04$' <<<"$output"
+	grep -q 'see Labs 02, 03 and 06$' <<<"$output"
+	grep -q '^\[10\] pivot_root\|^\[10\] .*pivot_root.*see Lab 06$' <<<"$output"
+	grep -q '^\[12\] .*see Lab 02$' <<<"$output"
+}
+
+@test "container: tools/nsinfo and lsns see cgroup, ipc, mnt, net, pid and uts of its own" {
+	require_root
+	require_cmd lsns
+	hold_ctr
+	run -0 "$NSINFO" "$HELD_PID"
+	local t
+	for t in cgroup ipc mnt net pid uts; do
+		grep -Eq "^$t +[0-9]+ +[0-9]+ +different$" <<<"$output"
+	done
+	for t in time user; do
+		grep -Eq "^$t +[0-9]+ +[0-9]+ +same$" <<<"$output"
+	done
+	# lsns, independently: every type it lists differs from the host's
+	# except time and user, and its ids are the kernel's inodes.
+	local host child
+	host=$(lsns_of $$)
+	child=$(lsns_of "$HELD_PID")
+	for t in cgroup ipc mnt net pid uts; do
+		[ "$(awk -v t="$t" '$1 == t {print $2}' <<<"$child")" = "$(ns_inode "$HELD_PID" "$t")" ]
+		[ "$(awk -v t="$t" '$1 == t {print $2}' <<<"$child")" != "$(awk -v t="$t" '$1 == t {print $2}' <<<"$host")" ]
+	done
+	for t in time user; do
+		[ "$(awk -v t="$t" '$1 == t {print $2}' <<<"$child")" = "$(awk -v t="$t" '$1 == t {print $2}' <<<"$host")" ]
+	done
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+}
+
+@test "container: the hostname changes inside only, during the run and after it" {
+	require_root
+	require_cmd nsenter
+	local before
+	before=$(hostname)
+	hold_ctr --hostname nslab-lab11
+	run -0 nsenter -t "$HELD_PID" -u hostname
+	[ "$output" = nslab-lab11 ]
+	[ "$(hostname)" = "$before" ]
+	stop_held TERM
+	run -0 "$MINI" --quiet --hostname nslab-lab11b -- hostname
+	[[ "$output" == *$'\nnslab-lab11b\n'* ]]
+	[ "$(hostname)" = "$before" ]
+	[ "$(cat /proc/sys/kernel/hostname)" = "$before" ]
+}
+
+@test "container: inside, a read-only rootfs with its own proc, /tmp and /dev; the host's mounts unchanged" {
+	require_root
+	require_cmd findmnt
+	local before rootfs_before
+	before=$(mount_state)
+	rootfs_before=$(find "$KIT/labs/rootfs" -printf '%y %m %s %p\n' | sort)
+	hold_ctr
+	run -0 findmnt -N "$HELD_PID" -n -l -o TARGET,FSTYPE,OPTIONS
+	echo "$output"
+	grep -Eq '^/ +[a-z0-9]+ +ro,' <<<"$output"
+	grep -Eq '^/proc +proc +rw,nosuid,nodev,noexec' <<<"$output"
+	grep -Eq '^/tmp +tmpfs ' <<<"$output"
+	grep -Eq '^/dev +tmpfs ' <<<"$output"
+	grep -Eq '^/dev/null ' <<<"$output"
+	# The old root is detached: the host's other mounts are not there.
+	[ "$(grep -c . <<<"$output")" -eq 10 ]
+	run ! grep -Eq '^/(sys|run|boot|home)' <<<"$output"
+	# The root is the rootfs itself (same inode), seen from the host.
+	[ "$(stat -L -c %d:%i "/proc/$HELD_PID/root")" = "$(stat -c %d:%i "$KIT/labs/rootfs")" ]
+	# Nothing of it is in the host's table.
+	run ! grep -E 'nslab-(tmp|dev)' /proc/self/mountinfo
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	[ "$(mount_state)" = "$before" ]
+	# The container cannot write into labs/rootfs, and did not.
+	run -0 "$MINI" --quiet -- sh -c 'touch /nslab-x 2>&1; echo "status $?"; touch /tmp/ok && echo tmp-ok'
+	[[ "$output" == *"Read-only file system"* ]]
+	[[ "$output" == *"tmp-ok"* ]]
+	[ "$(find "$KIT/labs/rootfs" -printf '%y %m %s %p\n' | sort)" = "$rootfs_before" ]
+	[ "$(mount_state)" = "$before" ]
+}
+
+@test "container: the command is PID 1, and ps inside shows only the container's processes" {
+	require_root
+	require_cmd nsenter
+	run -0 "$MINI" --quiet -- ps -o pid,comm
+	[ "$(grep -Ev '^==> ' <<<"$output")" = "$(printf 'PID   COMMAND\n    1 ps')" ]
+	hold_ctr -- sleep 300
+	[ "$(nspid "$HELD_PID")" = "$HELD_PID 1" ]
+	# From the host: one process in its PID namespace, the sleep.
+	[ "$(pids_in_pid_ns "$HELD_PID")" = "$HELD_PID" ]
+	# From inside, through nsenter: PID 1 is sleep, and ps is the only other.
+	run -0 nsenter -t "$HELD_PID" -a ps -o pid,comm
+	[ "$(sed 1d <<<"$output" | awk '{print $2}' | sort | tr '\n' ' ')" = "ps sleep " ]
+	grep -Eq '^ +1 sleep$' <<<"$output"
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	gone "$HELD_PID"
+}
+
+@test "container: a veth to the host, both ends up with addresses; ping crosses it both ways" {
+	require_root
+	require_cmd ip nsenter ping
+	local before h
+	before=$(host_links)
+	hold_ctr --subnet 10.231.0.0/24
+	h=nslab-c$HELD_DEMO
+	run -0 ip -br addr show dev "$h"
+	[[ "$output" == *" UP "*"10.231.0.1/24"* ]]
+	run -0 nsenter -t "$HELD_PID" -n ip -br addr show dev eth0
+	[[ "$output" == eth0@*" UP "*"10.231.0.2/24"* ]]
+	run -0 nsenter -t "$HELD_PID" -n ip -o link show lo
+	[[ "$output" == *"<LOOPBACK,UP,LOWER_UP>"* ]]
+	run -0 ping -c 1 -W 2 -I "$h" 10.231.0.2
+	[[ "$output" == *"1 received"* ]]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	link_gone "$h"
+	[ "$(host_links)" = "$before" ]
+	# From inside, the container's own ping (busybox) reaches the host end.
+	run -0 "$MINI" --quiet --subnet 10.232.0.0/24 -- ping -c 1 -W 2 10.232.0.1
+	[[ "$output" == *"1 packets received"* ]]
+	[ "$(host_links)" = "$before" ]
+}
+
+@test "container: --no-net leaves a network namespace with lo alone, and no link on the host" {
+	require_root
+	require_cmd ip nsenter unshare
+	local fresh before
+	fresh=$(unshare --net ip -o link show | grep -c .)
+	before=$(host_links)
+	hold_ctr --no-net
+	run -0 nsenter -t "$HELD_PID" -n ip -o link show
+	[ "$(grep -c . <<<"$output")" -eq "$fresh" ]
+	run ! grep -q eth0 <<<"$output"
+	[ "$(host_links)" = "$before" ]
+	[ "$(ns_inode "$HELD_PID" net)" != "$(ns_inode self net)" ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+}
+
+@test "container: the cgroup holds the limits and the container; inside, its cgroup is /" {
+	require_root
+	hold_ctr --memory 48M --pids 24
+	local mem pids
+	mem=$(mem_cgroup "$HELD_DEMO")
+	pids=$(pids_cgroup "$HELD_DEMO")
+	[ -n "$mem" ] && [ -n "$pids" ]
+	[ "$(cat "$(limit_file "$mem")")" -eq $((48 * 1024 * 1024)) ]
+	[ "$(cat "$pids/pids.max")" = 24 ]
+	grep -qx "$HELD_PID" "$mem/cgroup.procs"
+	grep -qx "$HELD_PID" "$pids/cgroup.procs"
+	grep -q "nslab-ctr-$HELD_DEMO" "/proc/$HELD_PID/cgroup"
+	stop_held TERM
+	[ -z "$(ctr_cgroups "$HELD_DEMO")" ]
+	# Its cgroup namespace is rooted there: inside, the path is "/".
+	run -0 "$MINI" --quiet -- cat /proc/self/cgroup
+	if [ "$(memory_cgroup_version)" = 1 ]; then
+		grep -Eq '^[0-9]+:memory:/$' <<<"$output"
+		grep -Eq '^[0-9]+:pids:/$' <<<"$output"
+	else
+		grep -qx '0::/' <<<"$output"
+	fi
+}
+
+@test "container: a fork bomb inside stops at pids.max, counted in pids.events; the host is fine" {
+	require_root
+	# Bounded on purpose: 200 tries at most, even with no limit at all.
+	# shellcheck disable=SC2016 # the container's shell expands these
+	hold_ctr --pids 16 -- sh -c \
+		'(i=0; while [ $i -lt 200 ]; do sleep 300 & i=$((i+1)); done) 2>/dev/null; exec sleep 300'
+	local pids
+	pids=$(pids_cgroup "$HELD_DEMO")
+	wait_until 10 test "$(awk '$1 == "max" {print $2}' "$pids/pids.events")" -ge 1
+	[ "$(cat "$pids/pids.current")" -le 16 ]
+	[ "$(cat "$pids/pids.current")" -ge 14 ]
+	# The host goes on forking as before.
+	run -0 sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true & done; wait; echo fine'
+	[ "$output" = fine ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	# Every process of the bomb died with the container's PID 1.
+	[ -z "$(pids_in_pid_ns "$HELD_PID")" ]
+	[ -z "$(ctr_cgroups "$HELD_DEMO")" ]
+}
+
+@test "container: an allocation past --memory is OOM-killed, counted in oom_kill" {
+	require_root
+	local kills_before mem
+	kills_before=$(awk '$1 == "oom_kill" {print $2}' /proc/vmstat)
+	hold_ctr --memory 16M -- sh -c \
+		'dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo "dd: $?"; exec sleep 300'
+	wait_until 10 grep -q '^dd: ' "$HELD_LOG"
+	grep -q '^dd: 137$' "$HELD_LOG"
+	mem=$(mem_cgroup "$HELD_DEMO")
+	[ "$(oom_kills "$mem")" -ge 1 ]
+	[ "$(awk '$1 == "oom_kill" {print $2}' /proc/vmstat)" -gt "$kills_before" ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	# As PID 1 itself, the killed command is the container's exit status.
+	run -137 "$MINI" --memory 16M -- dd if=/dev/zero of=/dev/null bs=64M count=1
+	grep -Eq 'oom_kill 1$' <<<"$output"
+}
+
+@test "container: --rootless, run by nobody: root inside, 0 -> 65534 in the maps the host sees" {
+	require_root
+	require_rootless
+	local before_links before_cgroups
+	before_links=$(host_links)
+	before_cgroups=$(nslab_cgroups)
+	hold_ctr_as_nobody
+	[ "$(awk '{print $1, $2, $3}' "/proc/$HELD_PID/uid_map")" = "0 65534 1" ]
+	[ "$(awk '{print $1, $2, $3}' "/proc/$HELD_PID/gid_map")" = "0 65534 1" ]
+	[ "$(cat "/proc/$HELD_PID/setgroups")" = deny ]
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$HELD_PID/status")" = 65534 ]
+	run -0 "$NSINFO" "$HELD_PID"
+	[[ "$output" == *"7 of 8 namespace types differ"* ]]
+	grep -Eq '^user +[0-9]+ +[0-9]+ +different$' <<<"$output"
+	# What needs the host's root was left out: no cgroup, no link.
+	[ "$(host_links)" = "$before_links" ]
+	[ "$(nslab_cgroups)" = "$before_cgroups" ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	# Inside: uid 0, its own hostname, PID 1, only lo.
+	run -0 sh -c "cd / && setpriv --reuid=65534 --regid=65534 --clear-groups $NOBODY_MINI \
+		${NOBODY_ARGS[*]} --rootless --quiet -- sh -c 'id -u; hostname; echo \$\$; ip -o link | wc -l'"
+	[[ "$output" == *$'\n0\nnslab-ctr\n1\n1\n'* ]]
+	[[ "$output" == *"nothing was made on the host"* ]]
+}
+
+@test "container: the page's --rootless transcript matches a run by nobody" {
+	require_root
+	require_rootless
+	local page=$BATS_TEST_TMPDIR/page.md
+	# The block that starts with "$ labs/11-container/mini_container
+	# --rootless", run by nobody through the doc test's own matching.
+	{
+		printf '%s\n\n' '<!-- doctest: run all -->'
+		echo '```console'
+		echo "\$ cd / && setpriv --reuid=65534 --regid=65534 --clear-groups $NOBODY_MINI ${NOBODY_ARGS[*]} --rootless -- id"
+		awk '/^```console/ {b = 1; next} /^```/ {b = 0; on = 0}
+		     b && /^\$ / {on = ($0 == "$ labs/11-container/mini_container --rootless -- id"); next}
+		     on' "$KIT/walkthrough/11-container.md"
+		echo '```'
+	} >"$page"
+	[ "$(wc -l <"$page")" -gt 20 ] || fail "no '\$ labs/11-container/mini_container --rootless -- id' on the page"
+	run "$KIT/tests/doctest" "$page"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "container: --rootless refuses what needs the host's root, with exit 2" {
+	local o
+	for o in "--memory 64M" "--pids 8" "--subnet 10.233.0.0/24"; do
+		# shellcheck disable=SC2086 # $o is an option and its value
+		run -2 "$MINI" --rootless $o
+		[[ "$output" == *"needs the host's root"* ]]
+	done
+}
+
+@test "container: SIGTERM or SIGINT during --hold exits 0 and leaves nothing" {
+	require_root
+	local sig before child
+	before=$(ctr_snapshot)
+	for sig in TERM INT; do
+		hold_ctr -- sleep 300
+		child=$HELD_PID
+		[ -n "$(ctr_cgroups "$HELD_DEMO")" ]
+		stop_held "$sig"
+		[ "$HELD_STATUS" -eq 0 ]
+		gone "$child"
+		[ ! -e "$BATS_TEST_TMPDIR/held.pid" ]
+		link_gone "nslab-c$HELD_DEMO" 2>/dev/null || link_gone "nslab-c$child"
+		[ "$(ctr_snapshot)" = "$before" ]
+	done
+}
+
+@test "container: SIGTERM while the command runs ends it: exit 143, nothing left" {
+	require_root
+	local before demo child
+	before=$(ctr_snapshot)
+	"$MINI" --pidfile "$BATS_TEST_TMPDIR/pid" -- sleep 300 </dev/null >"$BATS_TEST_TMPDIR/log" 2>&1 3>&- &
+	demo=$!
+	wait_until 10 test -s "$BATS_TEST_TMPDIR/pid"
+	child=$(cat "$BATS_TEST_TMPDIR/pid")
+	kill -TERM "$demo"
+	local status=0
+	wait "$demo" || status=$?
+	cat "$BATS_TEST_TMPDIR/log"
+	[ "$status" -eq 143 ]
+	gone "$child"
+	[ ! -e "$BATS_TEST_TMPDIR/pid" ]
+	[ "$(ctr_snapshot)" = "$before" ]
+}
+
+@test "container: PID 1 killed from the host: exit 137, the veth and the cgroup removed" {
+	require_root
+	hold_ctr -- sleep 300
+	kill -KILL "$HELD_PID"
+	wait_held
+	[ "$HELD_STATUS" -eq 137 ]
+	link_gone "nslab-c$HELD_DEMO"
+	[ -z "$(ctr_cgroups "$HELD_DEMO")" ]
+}
+
+@test "container: after SIGKILL of the program the container dies; only its cgroup is left" {
+	require_root
+	local demo child cg
+	hold_ctr -- sleep 300
+	demo=$HELD_DEMO child=$HELD_PID
+	stop_held KILL
+	[ "$HELD_STATUS" -eq 137 ]
+	# PR_SET_PDEATHSIG kills PID 1, and the kernel every process inside.
+	wait_until 5 gone "$child"
+	# The network namespace goes with its last process, and the veth with it.
+	wait_until 5 link_gone "nslab-c$demo"
+	run ! grep -E 'nslab-(tmp|dev)' /proc/self/mountinfo
+	# The cgroups stay: directories that nobody removes but nslab-clean,
+	# which lists them (listing only: --yes would touch other runs too).
+	[ -n "$(ctr_cgroups "$demo")" ]
+	run -0 "$NSLAB_CLEAN"
+	for cg in $(ctr_cgroups "$demo"); do
+		grep -qx "  cgroup: $cg" <<<"$output"
+		[ -z "$(cat "$cg/cgroup.procs")" ]
+		rmdir "$cg"
+	done
+	[ "$(ctr_snapshot)" = "$(cat "$BATS_FILE_TMPDIR/ctr-before")" ]
+}
+
+@test "container: the command's exit status is the program's" {
+	require_root
+	run -7 "$MINI" --quiet -- sh -c 'exit 7'
+	run -0 "$MINI" --quiet <<<'hostname; exit 0'
+	[[ "$output" == *$'\nnslab-ctr\n'* ]]
+	run -3 "$MINI" --quiet <<<'exit 3'
+	# A command that cannot start is a runtime error, said so.
+	run -1 --separate-stderr "$MINI" --quiet -- /no/such/command
+	[[ "$stderr" == *'exec("/no/such/command") failed: ENOENT'* ]]
+}
+
+@test "container: the command gets a clean environment, not the host's" {
+	require_root
+	run -0 env NSLAB_SECRET=x "$MINI" --quiet -- env
+	[[ "$output" == *"PATH=/bin:/sbin:/usr/bin:/usr/sbin"* ]]
+	[[ "$output" == *"HOME=/root"* ]]
+	[[ "$output" != *NSLAB_SECRET* ]]
+}
+
+@test "container: --quiet prints only result lines; no colour codes off a terminal" {
+	require_root
+	run -0 env -u NO_COLOR "$MINI" --quiet </dev/null
+	[ "$(grep -c . <<<"$output")" -eq 3 ]
+	run ! grep -v '^==> ' <<<"$output"
+	[[ "$output" != *$'\033'* ]]
+}
+
+@test "container: bad input is a usage error (exit 2) that creates nothing" {
+	local before bad
+	before=$(ctr_snapshot)
+	for bad in "--memory 0" "--memory 3M" "--memory 65G" "--memory 12Q" "--memory ''" \
+		"--memory 99999999999999999999" "--pids 0" "--pids -1" "--pids 32769" "--pids x" \
+		"--hostname ''" "--hostname $(printf 'h%.0s' {1..65})" "--subnet 10.0.0.0/8" \
+		"--subnet ''" "--rootfs ''" "--rootfs /nonexistent" "--rootfs /" "--no-such-option" \
+		"--shell -- true" "--hold --shell" "--pidfile /nonexistent/dir/pid" "--memory"; do
+		eval "run $MINI $bad"
+		echo "$bad -> $status"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"Usage: mini_container"* ]]
+		[[ "$output" != *"[1] "* ]]
+	done
+	[ "$(ctr_snapshot)" = "$before" ]
+}
+
+@test "container: an ordinary user without --rootless gets exit 1 and a message about sudo" {
+	require_root
+	require_cmd setpriv
+	local demo before
+	before=$(nslab_cgroups)
+	demo=$(copy_for_nobody "$MINI")
+	run -1 --separate-stderr as_nobody "$demo" --rootfs "$KIT/labs/rootfs" -- true
+	[[ "$stderr" == *"E"@(ACCES|PERM)*"sudo"* ]]
+	[[ "$stderr" == *"--rootless"* ]]
+	[ "$(nslab_cgroups)" = "$before" ]
+}
+
+@test "container: two at once, on different subnets, both run and ping their own host end" {
+	require_root
+	local a b sa=0 sb=0
+	"$MINI" --quiet --subnet 10.234.0.0/24 -- ping -c 1 -W 2 10.234.0.1 >"$BATS_TEST_TMPDIR/a" 2>&1 3>&- &
+	a=$!
+	"$MINI" --quiet --subnet 10.235.0.0/24 -- ping -c 1 -W 2 10.235.0.1 >"$BATS_TEST_TMPDIR/b" 2>&1 3>&- &
+	b=$!
+	wait "$a" || sa=$?
+	wait "$b" || sb=$?
+	cat "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	[ "$sa" -eq 0 ]
+	[ "$sb" -eq 0 ]
+	run -1 grep -E '10\.23[45]\.' < <(ip -o addr show)
+}
+
+@test "container: nothing named nslab is left behind" {
+	assert_nothing_left
+	# Whatever test_helper's snapshot matches: no mini_container runs.
+	run ! pgrep -f 'mini_container( |$)'
+}
