@@ -17,9 +17,10 @@ endif
 
 COMMON := labs/common/nslab.o
 # Every lab directory labs/NN-topic/ builds one program: NAME_demo from
-# NAME_demo.c, or, in the capstone, mini_container from mini_container.c.
+# NAME_demo.c; Labs 11 and 12 build mini_container and nsbench.
 DEMOS  := $(patsubst %.c,%,$(sort $(wildcard labs/[0-9][0-9]-*/*_demo.c))) \
-          $(patsubst %.c,%,$(wildcard labs/11-container/mini_container.c))
+          $(patsubst %.c,%,$(wildcard labs/11-container/mini_container.c \
+                                      labs/12-cost/nsbench.c))
 TOOLS  := tools/nsinfo
 # The small root filesystem Lab 03 chroots into, made once by tools/mkrootfs.
 ROOTFS := labs/rootfs

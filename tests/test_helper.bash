@@ -149,8 +149,14 @@ nslab_snapshot() {
 		ip netns list 2>/dev/null | grep nslab || true
 		find /sys/fs/cgroup -maxdepth 8 -type d -name 'nslab*' 2>/dev/null || true
 		grep nslab /proc/self/mountinfo | awk '{print "mount " $5}' || true
-		find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'nslab-*' ! -name 'nslab-tap.*' 2>/dev/null || true
+		find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'nslab-*' ! -name 'nslab-tap.*' ! -name 'nslab-vm.*' 2>/dev/null || true
 		pgrep -a -f '^[^ ]*(_demo|/mini_container)( |$)' || true
+		# Lab 08's host objects: System V keys 0x6e000000-0x6e3fffff, POSIX
+		# queues nslab-ipc-* (seen through a throwaway mqueue mount; root only).
+		awk 'FNR > 1 && $1 >= 1845493760 && $1 <= 1849688063 {print FILENAME, $1}' \
+			/proc/sysvipc/msg /proc/sysvipc/shm /proc/sysvipc/sem 2>/dev/null || true
+		unshare --mount --propagation private sh -c 'mount -t mqueue none /mnt && ls /mnt' 2>/dev/null |
+			grep '^nslab' | sed 's|^|mqueue /|' || true
 	} | sort
 }
 
@@ -251,6 +257,14 @@ oom_kills() {
 }
 limit_file() { if [ -e "$1/memory.max" ]; then echo "$1/memory.max"; else echo "$1/memory.limit_in_bytes"; fi; }
 
+# ---- Labs 06 to 11 ----
+
+MOUNT_DEMO=$KIT/labs/06-mount/mount_demo
+USER_DEMO=$KIT/labs/07-user/user_demo
+IPC_DEMO=$KIT/labs/08-ipc/ipc_demo
+TIME_DEMO=$KIT/labs/10-time/time_demo
+MINI_CONTAINER=$KIT/labs/11-container/mini_container
+
 # ---- tools and the reliability suite ----
 
 NSINFO=$KIT/tools/nsinfo
@@ -266,6 +280,11 @@ demo_table() {
 0 $CHROOT_DEMO
 0 $VETH_DEMO
 137 $CGROUP_DEMO
+0 $MOUNT_DEMO --escape
+0 $USER_DEMO
+0 $IPC_DEMO
+0 $TIME_DEMO
+0 $MINI_CONTAINER -- true
 TABLE
 }
 
@@ -285,6 +304,12 @@ machine_state() {
 	nslab_cgroups
 	cat /proc/self/mountinfo
 	pgrep -a -f '^[^ ]*(_demo|/mini_container)( |$)' || true
+	# Lab 08's host objects: System V keys 0x6e000000-0x6e3fffff, POSIX
+	# queues nslab-ipc-* (seen through a throwaway mqueue mount; root only).
+	awk 'FNR > 1 && $1 >= 1845493760 && $1 <= 1849688063 {print FILENAME, $1}' \
+		/proc/sysvipc/msg /proc/sysvipc/shm /proc/sysvipc/sem 2>/dev/null || true
+	unshare --mount --propagation private sh -c 'mount -t mqueue none /mnt && ls /mnt' 2>/dev/null |
+		grep '^nslab' | sed 's|^|mqueue /|' || true
 	# The shared rootfs is read-only in make vm-check: no test may write to it.
 	find "$KIT/labs/rootfs" -printf '%y %m %s %p\n' 2>/dev/null | sort
 }

@@ -27,6 +27,11 @@ page_matches() {
 @test "walkthrough: 03-chroot-proc.md transcripts match real runs" { page_matches 03-chroot-proc.md; }
 @test "walkthrough: 04-veth.md transcripts match real runs" { page_matches 04-veth.md; }
 @test "walkthrough: 05-cgroup-mem.md transcripts match real runs" { page_matches 05-cgroup-mem.md; }
+@test "walkthrough: 06-mount.md transcripts match real runs" { page_matches 06-mount.md; }
+@test "walkthrough: 07-user.md transcripts match real runs" { page_matches 07-user.md; }
+@test "walkthrough: 08-ipc.md transcripts match real runs" { page_matches 08-ipc.md; }
+@test "walkthrough: 10-time.md transcripts match real runs" { page_matches 10-time.md; }
+@test "walkthrough: 11-container.md transcripts match real runs" { page_matches 11-container.md; }
 
 @test "walkthrough: every lab has a page, and every page with transcripts is doc-tested" {
 	local dir page

@@ -128,7 +128,7 @@ static int child_main(void *arg)
 		die(errno, "chdir(\"/\")");
 	step(4, "chroot(\"%s\"), chdir(\"/\"): this is \"/\" now", rootfs);
 	note("chroot only moves where path lookup starts; a root process can still");
-	note("get out (Lab 06 will show how). Runtimes use pivot_root(2) instead.");
+	note("get out (Lab 06 shows how). Runtimes use pivot_root(2) instead.");
 
 	step(5, "/proc has %d entries: nothing is mounted there yet, so ps sees nothing:",
 	     count_entries("/proc"));
