@@ -54,13 +54,14 @@ static int child_main(void *arg)
 	result("inside:  hostname is %s", u.nodename);
 	if (write(to_parent[1], "x", 1) != 1) /* "my names are set" */
 		die(errno, "write(sync pipe)");
+	/* Keep the namespace alive until the parent has looked (EOF): it lasts
+	 * only as long as a process is in it, and a shell may exit at once. */
+	while (read(to_child[0], &byte, 1) > 0)
+		;
 	if (opts.shell) {
 		execl(sh, sh, (char *)NULL);
 		die(errno, "execl(\"%s\")", sh);
 	}
-	/* Keep the namespace alive: it lasts as long as a process is in it. */
-	while (read(to_child[0], &byte, 1) > 0)
-		;
 	return 0;
 }
 
