@@ -1,0 +1,203 @@
+/*
+ * plumbing.c - Lab 09's command line, and the reading of /proc and cgroup
+ * files that the story in cgroupns_demo.c relies on.  Not the lesson.
+ */
+#include "../common/nslab.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"Usage: cgroupns_demo [OPTION]...\n"
+	"Lab 09: move a child into a cgroup of its own, give it a new\n"
+	"cgroup namespace, and compare what it sees - /proc/self/cgroup, a cgroup\n"
+	"file system mounted inside - with what the host sees (cgroup v2, and\n"
+	"v1's memory hierarchy too where the memory controller is on v1).\n"
+	"It takes only the options every lab has.\n";
+
+void parse_args(int argc, char **argv, struct demo_opts *opts)
+{
+	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS, { 0 } };
+	int c;
+
+	demo_begin("cgroupns_demo", usage);
+	while ((c = getopt_long(argc, argv, DEMO_COMMON_SHORTOPTS, longopts, NULL)) != -1)
+		demo_common_option(c, opts);
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	demo_check_opts(opts);
+}
+
+/* Is WORD one of the comma-separated words of LIST ("rw,memory")? */
+static bool in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, word, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* The first mount of file system type FSTYPE (with OPTION among its super
+ * options, unless NULL): its mount point in MNT, those options in FSOPTS.
+ * A mountinfo line reads "id parent dev root MOUNTPOINT opts [tags] -
+ * FSTYPE source SUPEROPTIONS". */
+bool find_mount(const char *fstype, const char *option, char mnt[PATH_MAX], char *fsopts,
+		size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char *line = NULL, *dash, *save;
+	size_t cap = 0;
+	bool found = false;
+
+	if (!f)
+		die(errno, "fopen(\"/proc/self/mountinfo\")");
+	while (!found && getline(&line, &cap, f) > 0) {
+		char *point = NULL, *type, *super;
+
+		if (!(dash = strstr(line, " - ")))
+			continue;
+		*dash = '\0';
+		strtok_r(line, " ", &save);
+		for (int field = 2; field <= 5; field++)
+			point = strtok_r(NULL, " ", &save);
+		type = strtok_r(dash + 3, " \n", &save);
+		strtok_r(NULL, " \n", &save); /* the source */
+		super = strtok_r(NULL, " \n", &save);
+		if (!point || !type || !super || strcmp(type, fstype) != 0 ||
+		    (option && !in_list(super, option)))
+			continue;
+		snprintf(mnt, PATH_MAX, "%s", point);
+		snprintf(fsopts, len, "%s", super);
+		found = true;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* The line of FILE (a /proc/PID/cgroup) for the cgroup2 tree, "0::/path",
+ * or (V1) for the v1 hierarchy with the memory controller,
+ * "N:memory:/path"; without its newline. */
+void cgroup_line(const char *file, bool v1, char *line, size_t len)
+{
+	FILE *f = fopen(file, "r");
+	char *ctrls, *end;
+	bool found = false;
+
+	if (!f)
+		die(errno, "fopen(\"%s\")", file);
+	while (!found && fgets(line, (int)len, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!(ctrls = strchr(line, ':')) || !(end = strchr(++ctrls, ':')))
+			continue;
+		*end = '\0'; /* for a moment: the controllers alone */
+		found = v1 ? in_list(ctrls, "memory") : strncmp(line, "0:", 2) == 0 && !*ctrls;
+		*end = ':';
+	}
+	fclose(f);
+	if (!found)
+		die(ENOENT, "finding the %s line in %s", v1 ? "memory" : "0::", file);
+}
+
+/* The memory cgroup this process is in (v1), from the path part of its
+ * line, "N:memory:/path": "/path" to append to the hierarchy's mount
+ * point, or "" for the root. */
+const char *own_memory_cgroup(void)
+{
+	static char line[PATH_MAX + 64];
+	const char *path;
+
+	cgroup_line("/proc/self/cgroup", true, line, sizeof line);
+	path = strchr(strchr(line, ':') + 1, ':') + 1; /* cgroup_line checked both */
+	return strcmp(path, "/") ? path : "";
+}
+
+/* scandir()'s filter: a cgroup's cgroups are its subdirectories. */
+static int is_cgroup_dir(const struct dirent *e)
+{
+	return e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+}
+
+/* How many cgroups are right below DIR (-1 if it cannot be read). */
+int count_cgroups(const char *dir)
+{
+	struct dirent **list;
+	int n = scandir(dir, &list, is_cgroup_dir, NULL);
+
+	for (int i = 0; i < n; i++)
+		free(list[i]);
+	if (n >= 0)
+		free(list);
+	return n;
+}
+
+/* The PIDs in DIR's cgroup.procs, as "12 34" in BUF ("none" if empty);
+ * kill them with SIGKILL as well if KILL is true.  The number of PIDs. */
+static int procs(const char *dir, char *buf, size_t len, bool kill_them)
+{
+	char path[PATH_MAX + 64];
+	int pid, n = 0;
+	size_t used = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+	snprintf(buf, len, "none");
+	if (!(f = fopen(path, "r")))
+		return 0;
+	for (; fscanf(f, "%d", &pid) == 1; n++) {
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, n ? " %d" : "%d", pid);
+		if (kill_them && kill(pid, SIGKILL) != 0 && errno != ESRCH)
+			warn_errno(errno, "kill(%d, SIGKILL)", pid);
+	}
+	fclose(f);
+	return n;
+}
+
+int list_procs(const char *dir, char *buf, size_t len) { return procs(dir, buf, len, false); }
+
+/* Empty cgroup CG before its rmdir: remove the cgroups below it (a
+ * --shell may have made some), then kill what is inside until nothing
+ * is - killed processes are gone in milliseconds; give up after 5 s, and
+ * rmdir will say EBUSY.  cgroup.procs is opened afresh each time: an
+ * open one keeps the list it read first. */
+void clear_cgroup(const char *cg)
+{
+	char path[PATH_MAX + 320], pids[256];
+	struct dirent **list;
+	int n = scandir(cg, &list, is_cgroup_dir, NULL);
+
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/%s", cg, list[i]->d_name);
+		clear_cgroup(path);
+		for (int tries = 0; rmdir(path) != 0 && errno == EBUSY && tries < 50; tries++)
+			poll(NULL, 0, 20);
+		free(list[i]);
+	}
+	if (n >= 0)
+		free(list);
+	for (int tries = 0; tries < 250 && procs(cg, pids, sizeof pids, true) > 0; tries++)
+		poll(NULL, 0, 20);
+}
+
+/* --hold: what to try from a second terminal, the child's PID filled in. */
+void hold_commands(pid_t child, const char *mnt)
+{
+	char cmd[5][PATH_MAX + 64];
+	int pid = (int)child;
+
+	snprintf(cmd[0], sizeof cmd[0], "cat /proc/%d/cgroup", pid);
+	snprintf(cmd[1], sizeof cmd[1], "sudo nsenter -t %d -C cat /proc/%d/cgroup", pid, pid);
+	snprintf(cmd[2], sizeof cmd[2], "sudo nsenter -t %d -C cat /proc/self/cgroup", pid);
+	snprintf(cmd[3], sizeof cmd[3], "sudo ls /proc/%d/root%s", pid, mnt);
+	snprintf(cmd[4], sizeof cmd[4], "grep nslab-cgns /proc/%d/mountinfo", pid);
+	hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], cmd[4], NULL });
+}
