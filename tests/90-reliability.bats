@@ -9,7 +9,7 @@ load test_helper
 
 setup_file() { snapshot_before; }
 setup() {
-	require_built "$UTS_DEMO" "$PID_DEMO" "$CHROOT_DEMO" "$VETH_DEMO" "$CGROUP_DEMO" "$MOUNT_DEMO" "$USER_DEMO" "$IPC_DEMO" "$TIME_DEMO" "$MINI_CONTAINER"
+	require_built "$UTS_DEMO" "$PID_DEMO" "$CHROOT_DEMO" "$VETH_DEMO" "$CGROUP_DEMO" "$MOUNT_DEMO" "$USER_DEMO" "$IPC_DEMO" "$CGNS_DEMO" "$TIME_DEMO" "$MINI_CONTAINER"
 }
 
 # run_us DEMO ARGS...: three quarters of a normal run of DEMO here (the
@@ -239,6 +239,13 @@ enough_interrupted() {
 		"$IPC_DEMO|--size -1"
 		"$IPC_DEMO|--pidfile /nonexistent/dir/pid"
 		"$IPC_DEMO|stray-argument"
+		"$CGNS_DEMO|--no-such-option"
+		"$CGNS_DEMO|--cgroup"
+		"$CGNS_DEMO|stray-argument"
+		"$CGNS_DEMO|--pidfile"
+		"$CGNS_DEMO|--pidfile ''"
+		"$CGNS_DEMO|--pidfile /nonexistent/dir/pid"
+		"$CGNS_DEMO|--hold --shell"
 		"$TIME_DEMO|--no-such-option"
 		"$TIME_DEMO|--offset"
 		"$TIME_DEMO|--offset ''"

@@ -262,6 +262,7 @@ limit_file() { if [ -e "$1/memory.max" ]; then echo "$1/memory.max"; else echo "
 MOUNT_DEMO=$KIT/labs/06-mount/mount_demo
 USER_DEMO=$KIT/labs/07-user/user_demo
 IPC_DEMO=$KIT/labs/08-ipc/ipc_demo
+CGNS_DEMO=$KIT/labs/09-cgroupns/cgroupns_demo
 TIME_DEMO=$KIT/labs/10-time/time_demo
 MINI_CONTAINER=$KIT/labs/11-container/mini_container
 
@@ -283,6 +284,7 @@ demo_table() {
 0 $MOUNT_DEMO --escape
 0 $USER_DEMO
 0 $IPC_DEMO
+0 $CGNS_DEMO
 0 $TIME_DEMO
 0 $MINI_CONTAINER -- true
 TABLE

@@ -30,6 +30,7 @@ page_matches() {
 @test "walkthrough: 06-mount.md transcripts match real runs" { page_matches 06-mount.md; }
 @test "walkthrough: 07-user.md transcripts match real runs" { page_matches 07-user.md; }
 @test "walkthrough: 08-ipc.md transcripts match real runs" { page_matches 08-ipc.md; }
+@test "walkthrough: 09-cgroupns.md transcripts match real runs" { page_matches 09-cgroupns.md; }
 @test "walkthrough: 10-time.md transcripts match real runs" { page_matches 10-time.md; }
 @test "walkthrough: 11-container.md transcripts match real runs" { page_matches 11-container.md; }
 
