@@ -58,11 +58,10 @@ static int child_main(void *arg)
 	 * only as long as a process is in it, and a shell may exit at once. */
 	while (read(to_child[0], &byte, 1) > 0)
 		;
-	if (opts.shell) {
-		execl(sh, sh, (char *)NULL);
-		die(errno, "execl(\"%s\")", sh);
-	}
-	return 0;
+	if (!opts.shell)
+		return 0;
+	execl(sh, sh, (char *)NULL); /* the shell: PID and all, the child becomes it */
+	die(errno, "execl(\"%s\")", sh);
 }
 
 /* Steps 1 and 5: the host's own name, before and after. */
@@ -110,9 +109,9 @@ int main(int argc, char **argv)
 	child = clone(child_main, child_stack + sizeof child_stack, CLONE_NEWUTS | SIGCHLD, NULL);
 	if (child < 0)
 		die(errno, "clone(CLONE_NEWUTS)");
-	watch_child(child);
 	step(2, "clone(CLONE_NEWUTS) -> child %d (inside its own UTS namespace)", (int)child);
 	note("the child starts with a copy of the host's names");
+	watch_child(child); /* from now on Ctrl-C ends the child too */
 	close(to_parent[1]); /* so that the child's end of it alone decides EOF */
 	if (write(to_child[1], "x", 1) != 1) /* "go on" */
 		warn_errno(errno, "write(sync pipe)");
