@@ -1,0 +1,195 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2154 # $stderr is set by `run --separate-stderr`
+# Lab 12: nsbench, what isolation costs.  No test checks a speed: each
+# checks that every row is there (or a stated skip), what the kernel's own
+# files say while the bench holds namespaces (/proc/PID/fd), and that
+# nothing - namespaces, helpers, containers, VMs - outlives a run.
+
+load test_helper
+
+NSBENCH=$KIT/labs/12-cost/nsbench
+MINI=$KIT/labs/11-container/mini_container
+
+setup_file() { snapshot_before; }
+setup() { require_built "$NSBENCH"; }
+teardown() { reap_held; }
+
+# The bench's own processes (its helpers are clones of it), and its VMs.
+bench_procs() { pgrep -x nsbench || true; }
+bench_vms() { pgrep -f '^[^ ]*qemu-system-x86_64 -accel (kvm|tcg) -machine pc -m 256 -smp 1 -nodefaults -display none ' || true; }
+nothing_running() { [ -z "$(bench_procs)" ] && [ -z "$(bench_vms)" ]; }
+
+# Start nsbench in the background (HELD_DEMO, so that teardown reaps it).
+start_bench() {
+	HELD_LOG=$BATS_TEST_TMPDIR/bench.log
+	"$NSBENCH" "$@" </dev/null >"$HELD_LOG" 2>&1 3>&- &
+	HELD_DEMO=$!
+}
+
+@test "nsbench: --help names every section and option, and exits 0" {
+	run -0 "$NSBENCH" --help
+	for word in --runs --count --only --quick --csv --vm-timeout floor clone gone memory container vm; do
+		[[ "$output" == *"$word"* ]] || fail "--help does not mention $word"
+	done
+}
+
+@test "nsbench: bad input exits 2 with a clear message and starts nothing" {
+	local bad
+	for bad in "--runs 0" "--runs 1001" "--runs x" "--runs 3x" "--count 0" "--count 1001" \
+		"--only nope" "--only floor,nope" "--only ," "--vm-timeout 0" "--frobnicate" "extra"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run --separate-stderr -2 "$NSBENCH" $bad
+		[ -z "$output" ] || fail "$bad printed on stdout: $output"
+		[[ "$stderr" == *"nsbench: "* ]] || fail "$bad: no message: $stderr"
+	done
+	nothing_running
+}
+
+@test "nsbench: the header names the machine; floor and clone give every row" {
+	require_root
+	run -0 "$NSBENCH" --runs 3 --only floor,clone
+	[[ "${lines[1]}" == "machine: Linux $(uname -r) $(uname -m), $(nproc) CPUs, "* ]]
+	[[ "$output" == *"fork() + exit, reaped"* ]]
+	[[ "$output" == *"fork() + exec(/bin/true), reaped"* ]]
+	local t
+	for t in UTS IPC CGROUP USER PID MNT NET "all eight"; do
+		[[ "$output" == *"$t, created "* ]] || fail "no $t row"
+		[[ "$output" == *"$t, run and reaped "* ]] || fail "no $t reaped row"
+	done
+	[[ "$output" == *"TIME (unshare), created"* ]]
+	[[ "$output" == *"the medians as bars"* ]]
+	[[ "$output" != *"skipped"* ]]
+	nothing_running
+}
+
+@test "nsbench: --csv gives one quoted row per figure, min <= median <= max" {
+	require_root
+	run -0 "$NSBENCH" --csv --runs 3 --only floor,clone
+	[ "${lines[0]}" = "section,figure,unit,median,min,max,runs,note" ]
+	[[ "${lines[1]}" == "machine,\"Linux $(uname -r) "* ]]
+	# 2 floor rows + 9 types x 2; each: min <= median <= max, 3 runs.
+	local rows
+	rows=$(printf '%s\n' "${lines[@]}" | grep -cE '^(floor|clone),"[^"]+",us,[0-9.]+,[0-9.]+,[0-9.]+,3,$')
+	[ "$rows" -eq 20 ]
+	printf '%s\n' "${lines[@]}" | awk -F'"' 'NR > 2 { split($3, f, ","); if (!(f[4] <= f[3] && f[3] <= f[5])) exit 1 }'
+	[[ "$output" != *"the medians"* ]]
+}
+
+@test "nsbench: a UTS namespace is freed at once, a network namespace only later" {
+	require_root
+	run -0 "$NSBENCH" --csv --runs 3 --only gone
+	# Freeing a UTS namespace is synchronous on every kernel: 0 at each run.
+	[[ "$output" == *'gone,"UTS, freed after exit",us,0.0,0.0,0.0,3,'* ]]
+	# A network namespace is freed by a kernel worker after the exit: never 0.
+	local min
+	min=$(awk -F, '/^gone,"NET, freed after exit"/ {print $6}' <<<"$output")
+	[ -n "$min" ]
+	awk -v m="$min" 'BEGIN { exit !(m > 0) }'
+	[[ "$output" == *'gone,"TIME",,,,,0,"skipped: '* ]]
+	nothing_running
+}
+
+@test "nsbench: the memory section holds namespaces by open files, each different, seen in /proc/PID/fd" {
+	require_root
+	start_bench --runs 3 --count 100 --only memory
+	# At some moment one of its helpers has at least 50 distinct namespaces
+	# of one type (uts:[...], net:[...], ...) open at once.  Pure bash but
+	# for one find: under emulation a slower loop would see only holders
+	# that are gone already.
+	local found=0 i k l kids links
+	for ((i = 0; i < 3000 && !found; i++)); do
+		kids=()
+		read -r -a kids <"/proc/$HELD_DEMO/task/$HELD_DEMO/children" 2>/dev/null || true
+		for k in "${kids[@]}"; do
+			mapfile -t links < <(find "/proc/$k/fd" -maxdepth 1 -lname '*:\[*' -printf '%l\n' 2>/dev/null)
+			local -A seen=() per_type=()
+			for l in "${links[@]}"; do seen[$l]=1; done
+			for l in "${!seen[@]}"; do per_type[${l%%:*}]=$((${per_type[${l%%:*}]:-0} + 1)); done
+			for l in "${per_type[@]}"; do if ((l >= 50)); then found=1; fi; done
+			unset seen per_type
+		done
+		gone "$HELD_DEMO" && break
+	done
+	wait_held
+	[ "$found" -eq 1 ] || fail "no process held 50 namespaces of one type; log: $(cat "$HELD_LOG")"
+	[ "$HELD_STATUS" -eq 0 ]
+	local t
+	for t in "none (control: the same work)" "UTS, each" "IPC, each" "CGROUP, each" "USER, each" \
+		"PID, each" "MNT, each" "NET, each" "TIME, each"; do
+		grep -qF "    $t " "$HELD_LOG" || fail "no memory row '$t'"
+	done
+	nothing_running
+}
+
+@test "nsbench: the container rows, or the stated skip when Lab 11 is not built" {
+	require_root
+	require_cmd unshare
+	run -0 "$NSBENCH" --runs 2 --only container
+	[[ "$output" == *"util-linux unshare, start to exit "* ]]
+	if [ -x "$MINI" ]; then
+		[[ "$output" == *"mini_container: PSS of its processes "* ]]
+		[[ "$output" == *"mini_container: RSS of its processes "* ]]
+		[[ "$output" == *"mini_container: its cgroup's memory "* ]]
+		[[ "$output" == *"mini_container, start to exit "* ]]
+		local ratio_re="mini_container / unshare, per pair +[0-9.]+x"
+		[[ "$output" =~ $ratio_re ]]
+	else
+		[[ "$output" == *"mini_container, running"*"skipped: labs/11-container/mini_container not built"* ]]
+		[[ "$output" == *"mini_container, start to exit"*"skipped: labs/11-container/mini_container not built"* ]]
+	fi
+	nothing_running
+}
+
+@test "nsbench: without qemu the VM row is a stated skip" {
+	run -0 env PATH=/nonexistent "$NSBENCH" --only vm
+	[[ "$output" == *"VM "*"skipped: qemu-system-x86_64 is not installed"* ]]
+}
+
+@test "nsbench: a VM boots to /init under KVM or TCG, and no qemu is left" {
+	require_root
+	require_cmd qemu-system-x86_64
+	[ -r "$KIT/.vm-cache/kernel.ready" ] || skip "no kernel cached in .vm-cache/ (run sudo make vm-check once)"
+	# The vm-check guest has no KVM: a TCG guest inside it would take minutes.
+	[ "$(hostname)" != nslab-vm ] || skip "inside make vm-check's guest (no nested VM)"
+	run -0 "$NSBENCH" --runs 1 --only vm --vm-timeout 240
+	local boot_re="VM under (KVM|TCG): boot to /init +[0-9.]+ (µs|ms|s) " rss_re="VM: qemu's RSS, guest at userspace +[0-9.]+ (KiB|MiB|GiB) "
+	[[ "$output" == *"qemu under "[KT][VC][MG]* ]]
+	[[ "$output" =~ $boot_re ]]
+	[[ "$output" =~ $rss_re ]]
+	[ -z "$(bench_vms)" ]
+}
+
+@test "nsbench: SIGTERM in the memory section: exit 143, no helper left" {
+	require_root
+	start_bench --runs 3 --count 100 --only memory
+	sleep 1
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 143 ]
+	wait_until 5 nothing_running
+}
+
+@test "nsbench: SIGKILL at a random moment: its helpers, containers and VMs die with it" {
+	require_root
+	start_bench --runs 3 --count 50 --only gone,memory,container
+	random_pause 6000
+	kill -KILL "$HELD_DEMO"
+	wait_held
+	wait_until 10 nothing_running
+	# A mini_container told by SIGTERM (its parent-death signal) tidies up.
+	wait_until 10 bash -c '! pgrep -f "^[^ ]*/mini_container( |$)" >/dev/null'
+}
+
+@test "nsbench: SIGINT during a container run: exit 130, the container tidied up" {
+	require_root
+	[ -x "$MINI" ] || skip "labs/11-container/mini_container not built"
+	start_bench --runs 200 --only container
+	sleep 1.5
+	stop_held INT
+	[ "$HELD_STATUS" -eq 130 ]
+	wait_until 10 nothing_running
+}
+
+@test "nsbench: nothing named nslab is left behind" {
+	wait_until 10 nothing_running
+	assert_nothing_left
+}
