@@ -9,7 +9,7 @@ load test_helper
 
 setup_file() { snapshot_before; }
 setup() {
-	require_built "$UTS_DEMO" "$PID_DEMO" "$CHROOT_DEMO" "$VETH_DEMO" "$CGROUP_DEMO" "$MOUNT_DEMO" "$USER_DEMO" "$IPC_DEMO" "$CGNS_DEMO" "$TIME_DEMO" "$MINI_CONTAINER"
+	require_built "$UTS_DEMO" "$PID_DEMO" "$CHROOT_DEMO" "$VETH_DEMO" "$CGROUP_DEMO" "$MOUNT_DEMO" "$USER_DEMO" "$IPC_DEMO" "$CGNS_DEMO" "$TIME_DEMO" "$MINI_CONTAINER" "$NSBENCH"
 }
 
 # run_us DEMO ARGS...: three quarters of a normal run of DEMO here (the
@@ -273,6 +273,12 @@ enough_interrupted() {
 		"$MINI_CONTAINER|--shell -- true"
 		"$MINI_CONTAINER|--hold --shell"
 		"$MINI_CONTAINER|--pidfile /nonexistent/dir/pid"
+		"$NSBENCH|--runs 0"
+		"$NSBENCH|--runs x"
+		"$NSBENCH|--count 1001"
+		"$NSBENCH|--only nope"
+		"$NSBENCH|--vm-timeout 0"
+		"$NSBENCH|extra"
 	)
 	local c demo args
 	for c in "${cases[@]}"; do

@@ -150,7 +150,7 @@ nslab_snapshot() {
 		find /sys/fs/cgroup -maxdepth 8 -type d -name 'nslab*' 2>/dev/null || true
 		grep nslab /proc/self/mountinfo | awk '{print "mount " $5}' || true
 		find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'nslab-*' ! -name 'nslab-tap.*' ! -name 'nslab-vm.*' 2>/dev/null || true
-		pgrep -a -f '^[^ ]*(_demo|/mini_container)( |$)' || true
+		pgrep -a -f '^[^ ]*(_demo|/mini_container|/nsbench)( |$)' || true
 		# Lab 08's host objects: System V keys 0x6e000000-0x6e3fffff, POSIX
 		# queues nslab-ipc-* (seen through a throwaway mqueue mount; root only).
 		awk 'FNR > 1 && $1 >= 1845493760 && $1 <= 1849688063 {print FILENAME, $1}' \
@@ -257,7 +257,7 @@ oom_kills() {
 }
 limit_file() { if [ -e "$1/memory.max" ]; then echo "$1/memory.max"; else echo "$1/memory.limit_in_bytes"; fi; }
 
-# ---- Labs 06 to 11 ----
+# ---- Labs 06 to 12 ----
 
 MOUNT_DEMO=$KIT/labs/06-mount/mount_demo
 USER_DEMO=$KIT/labs/07-user/user_demo
@@ -265,6 +265,7 @@ IPC_DEMO=$KIT/labs/08-ipc/ipc_demo
 CGNS_DEMO=$KIT/labs/09-cgroupns/cgroupns_demo
 TIME_DEMO=$KIT/labs/10-time/time_demo
 MINI_CONTAINER=$KIT/labs/11-container/mini_container
+NSBENCH=$KIT/labs/12-cost/nsbench
 
 # ---- tools and the reliability suite ----
 
@@ -287,6 +288,7 @@ demo_table() {
 0 $CGNS_DEMO
 0 $TIME_DEMO
 0 $MINI_CONTAINER -- true
+0 $NSBENCH --quick --only floor,clone
 TABLE
 }
 
@@ -305,7 +307,7 @@ machine_state() {
 	ip netns list
 	nslab_cgroups
 	cat /proc/self/mountinfo
-	pgrep -a -f '^[^ ]*(_demo|/mini_container)( |$)' || true
+	pgrep -a -f '^[^ ]*(_demo|/mini_container|/nsbench)( |$)' || true
 	# Lab 08's host objects: System V keys 0x6e000000-0x6e3fffff, POSIX
 	# queues nslab-ipc-* (seen through a throwaway mqueue mount; root only).
 	awk 'FNR > 1 && $1 >= 1845493760 && $1 <= 1849688063 {print FILENAME, $1}' \

@@ -33,6 +33,7 @@ page_matches() {
 @test "walkthrough: 09-cgroupns.md transcripts match real runs" { page_matches 09-cgroupns.md; }
 @test "walkthrough: 10-time.md transcripts match real runs" { page_matches 10-time.md; }
 @test "walkthrough: 11-container.md transcripts match real runs" { page_matches 11-container.md; }
+@test "walkthrough: 12-cost.md transcripts match real runs" { page_matches 12-cost.md; }
 
 @test "walkthrough: every lab has a page, and every page with transcripts is doc-tested" {
 	local dir page
