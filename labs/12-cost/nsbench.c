@@ -27,7 +27,7 @@
 #define MAX_RUNS 1000
 struct bench_opts {
 	int runs, count, vm_timeout;
-	bool csv;
+	bool csv, quiet;
 	const char *only;
 };
 void parse_args(int argc, char **argv, struct bench_opts *o);
@@ -393,7 +393,7 @@ int main(int argc, char **argv)
 		container();
 	if (wanted(&o, "vm") && !nslab_interrupted)
 		vm(boot, o.runs < 3 ? o.runs : 3, s);
-	if (!nslab_interrupted)
+	if (!nslab_interrupted && !o.quiet)
 		chart(7);
 	return demo_exit_code(0);
 }

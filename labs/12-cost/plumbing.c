@@ -26,7 +26,7 @@
 
 struct bench_opts {
 	int runs, count, vm_timeout;
-	bool csv;
+	bool csv, quiet;
 	const char *only; /* NULL: every section */
 };
 
@@ -42,6 +42,7 @@ static const char usage[] =
 	"      --quick         --runs 3 --count 50\n"
 	"      --vm-timeout S  give the VM S seconds to reach userspace (1-3600, default 120)\n"
 	"      --csv           print comma-separated values instead of the table and chart\n"
+	"  -q, --quiet         the table without the chart\n"
 	"  -h, --help          show this help and exit\n\n"
 	"Each figure is printed as the median, the minimum and the maximum of its runs.\n"
 	"Exit status: 0, 1 on a runtime error, 2 on a usage error, 128+N after signal N.\n";
@@ -69,14 +70,15 @@ void parse_args(int argc, char **argv, struct bench_opts *o)
 		{ "help", no_argument, NULL, 'h' },	    { "runs", required_argument, NULL, 'n' },
 		{ "count", required_argument, NULL, 'c' },  { "only", required_argument, NULL, 'o' },
 		{ "quick", no_argument, NULL, 'Q' },	    { "csv", no_argument, NULL, 'C' },
-		{ "vm-timeout", required_argument, NULL, 'T' }, { 0 }
+		{ "vm-timeout", required_argument, NULL, 'T' }, { "quiet", no_argument, NULL, 'q' },
+		{ 0 }
 	};
 	char list[256], *tok, *save;
 	int c;
 
 	*o = (struct bench_opts){ .runs = 10, .count = 200, .vm_timeout = 120 };
 	demo_begin("nsbench", usage);
-	while ((c = getopt_long(argc, argv, "hn:c:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hqn:c:", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			exit(0);
@@ -90,6 +92,8 @@ void parse_args(int argc, char **argv, struct bench_opts *o)
 			o->runs = 3, o->count = 50;
 		else if (c == 'C')
 			o->csv = true;
+		else if (c == 'q')
+			o->quiet = true;
 		else if (c == 'o')
 			o->only = optarg;
 		else
