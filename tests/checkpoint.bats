@@ -88,7 +88,7 @@ check() { "$CHECKPOINT" "$@"; }
 
 # The text of a sandbox's script: the prelude, the helpers, and SCRIPT.
 sandbox_text() {
-	declare -f sandbox_prelude await check uts_shell pid_shell chroot_shell veth_shell memory_shell \
+	declare -f sandbox_prelude await check uts_shell pid_shell chroot_shell veth_shell memory_shell pivot_shell \
 		pids_shell cpu_shell bridge_shell user_shell ipc_shell cgns_shell time_shell container_shell \
 		sandbox_state junit_state
 	echo "sandbox_prelude"
@@ -325,6 +325,27 @@ bridge_shell() { # [--one-pair | --no-addr]
 	done
 }
 
+# Lab 06: the page's pivot_root, ending in a shell: sudo unshare --mount
+# --pid --fork sh -c 'mount --bind labs/rootfs labs/rootfs && cd
+# labs/rootfs && pivot_root . . && umount -l . && mount -t proc proc /proc
+# && exec sh'.  The shell waits on its input instead of a terminal, and
+# says it is ready on fd 3.
+pivot_shell() { # [--chroot | --no-umount | --no-proc | --no-pid]
+	local how=(unshare --mount --pid --fork) into='pivot_root . . && umount -l . && ' proc='mount -t proc proc /proc && '
+	case "${1:-}" in
+	--chroot) into='exec chroot . sh -c "mount -t proc proc /proc && echo >&3 && read -r x"' proc='' ;;
+	--no-umount) into='pivot_root . . && ' ;;
+	--no-proc) proc='' ;;
+	--no-pid) how=(unshare --mount) ;;
+	esac
+	[ "${1:-}" = --chroot ] || into+="${proc}echo >&3 && read -r x"
+	(
+		cd "$KIT" || exit 1
+		sleep 600 | exec "${how[@]}" sh -c "mount --bind labs/rootfs labs/rootfs && cd labs/rootfs && $into"
+	) 3>"$R/pivot" &
+	await test -s "$R/pivot"
+}
+
 # Lab 07: as an ordinary user (nobody), unshare --user --map-root-user
 # bash; in there, unshare --uts bash; hostname inside.  (Without a map,
 # that unshare is refused: --no-map stops before it.)  (Ready: a line on
@@ -504,8 +525,6 @@ need_rootfs() {
 	done
 	run -2 --separate-stderr "$CHECKPOINT" 01 nope
 	[[ "$stderr" == *"no lab 'nope'"* ]]
-	run -2 --separate-stderr "$CHECKPOINT" 06
-	[[ "$stderr" == *"Lab 06 has nothing to check"* ]]
 }
 
 @test "checkpoint: --list names every lab's items, without root" {
@@ -513,7 +532,7 @@ need_rootfs() {
 	local tool=$NOBODY_DIR/checkpoint
 	run -0 as_nobody "$tool" --list
 	local n
-	for n in 01 02 03 04 05 07 08 09 10 11; do
+	for n in 01 02 03 04 05 06 07 08 09 10 11; do
 		[[ "$output" == *"Lab $n: "* ]]
 	done
 	[[ "$output" == *"1. a process in a UTS namespace of its own"* ]]
@@ -766,6 +785,60 @@ need_rootfs() {
 	[[ "$output" == *"nslab-cpu has a quota of 20000 us, but nothing there has been throttled yet"* ]]
 }
 
+# ---- Lab 06 ----------------------------------------------------------------------
+
+@test "checkpoint 06: the page's pivot_root into labs/rootfs, old root detached, proc mounted, passes" {
+	require_root
+	run -0 sandbox 'pivot_shell; check 06'
+	all_done 06
+	# (The path within its file system: in make vm-check, the kit is a
+	# file system of its own.)
+	[[ "$output" == *"its / is "*"/labs/rootfs (as its file system names it), made the root with pivot_root"* ]]
+}
+
+@test "checkpoint 06: no mount namespace at all is item 1" {
+	require_root
+	run -1 sandbox 'uts_shell; check mount'
+	not_done 1
+	[[ "$output" == *"no process is in a mount namespace other than the host's"* ]]
+}
+
+@test "checkpoint 06: chroot instead of pivot_root is item 1" {
+	require_root
+	run -1 sandbox 'pivot_shell --chroot; check 06'
+	not_done 1
+	[[ "$output" == *"is chrooted into $KIT/labs/rootfs"* ]]
+	[[ "$output" == *"hint: pivot_root instead of chroot"* ]]
+}
+
+@test "checkpoint 06: a mount namespace that kept the host's root is item 1" {
+	require_root
+	run -1 sandbox 'pid_shell; check 06'
+	not_done 1
+	[[ "$output" == *"but its / is still the host's root"* ]]
+}
+
+@test "checkpoint 06: pivot_root without umount -l leaves the old root: item 2" {
+	require_root
+	run -1 sandbox 'pivot_shell --no-umount; check 06'
+	not_done 2
+	[[ "$output" == *"the host's root is still in its mount table, on /"* ]]
+}
+
+@test "checkpoint 06: no proc on its /proc is item 3" {
+	require_root
+	run -1 sandbox 'pivot_shell --no-proc; check 06'
+	not_done 3
+	[[ "$output" == *"hint: in that shell: mount -t proc proc /proc"* ]]
+}
+
+@test "checkpoint 06: without a PID namespace of its own, its proc shows the host's: item 3" {
+	require_root
+	run -1 sandbox 'pivot_shell --no-pid; check 06'
+	not_done 3
+	[[ "$output" == *"it is in the host's PID namespace"* ]]
+}
+
 # ---- Lab 07 ----------------------------------------------------------------------
 
 @test "checkpoint 07: an ordinary user's unshare --user --map-root-user, with a UTS namespace inside, passes" {
@@ -948,7 +1021,7 @@ need_rootfs() {
 	need_rootfs
 	cg_prepare
 	run -0 cg_sandbox '
-		uts_shell; pid_shell; chroot_shell; veth_shell; bridge_shell; memory_shell; pids_shell; cpu_shell
+		uts_shell; pid_shell; chroot_shell; veth_shell; bridge_shell; memory_shell; pids_shell; cpu_shell; pivot_shell
 		user_shell; ipc_shell; cgns_shell; time_shell; container_shell
 		# Every end up, carrier and all, before the first look.
 		await eval "! ip -o link show | grep -Eq \"NO-CARRIER|LOWERLAYERDOWN\""
@@ -957,10 +1030,10 @@ need_rootfs() {
 		sandbox_state >"$R/after"
 		diff "$R/before" "$R/after" && exit $status'
 	local n
-	for n in 01 02 03 04 05 07 08 09 10 11; do
+	for n in 01 02 03 04 05 06 07 08 09 10 11; do
 		grep -q "^==> Lab $n: done (" <<<"$output"
 	done
-	[[ "$output" == *"==> 10 of 10 labs done"* ]]
+	[[ "$output" == *"==> 11 of 11 labs done"* ]]
 	run ! grep 'NOT DONE' <<<"$output"
 }
 
@@ -969,10 +1042,10 @@ need_rootfs() {
 	require_cmd ip ping
 	local USER_DEMO=$KIT/labs/07-user/user_demo IPC_DEMO=$KIT/labs/08-ipc/ipc_demo
 	local CGNS_DEMO=$KIT/labs/09-cgroupns/cgroupns_demo TIME_DEMO=$KIT/labs/10-time/time_demo
-	local CONTAINER=$KIT/labs/11-container/mini_container
-	require_built "$UTS_DEMO" "$PID_DEMO" "$CHROOT_DEMO" "$VETH_DEMO" "$CGROUP_DEMO" \
+	local CONTAINER=$KIT/labs/11-container/mini_container MOUNT_DEMO=$KIT/labs/06-mount/mount_demo
+	require_built "$UTS_DEMO" "$PID_DEMO" "$CHROOT_DEMO" "$VETH_DEMO" "$CGROUP_DEMO" "$MOUNT_DEMO" \
 		"$USER_DEMO" "$IPC_DEMO" "$CGNS_DEMO" "$TIME_DEMO" "$CONTAINER"
-	export UTS_DEMO PID_DEMO CHROOT_DEMO VETH_DEMO CGROUP_DEMO USER_DEMO IPC_DEMO CGNS_DEMO TIME_DEMO CONTAINER
+	export UTS_DEMO PID_DEMO CHROOT_DEMO VETH_DEMO CGROUP_DEMO MOUNT_DEMO USER_DEMO IPC_DEMO CGNS_DEMO TIME_DEMO CONTAINER
 	cg_prepare
 	run -1 cg_sandbox '
 		demos=()
@@ -987,6 +1060,7 @@ need_rootfs() {
 			hold chroot "$CHROOT_DEMO" &&
 			hold veth "$VETH_DEMO" &&
 			hold mem "$CGROUP_DEMO" --quiet &&
+			hold mount "$MOUNT_DEMO" &&
 			hold user "$USER_DEMO" &&
 			hold ipc "$IPC_DEMO" &&
 			hold cgns "$CGNS_DEMO" &&
@@ -998,13 +1072,13 @@ need_rootfs() {
 		wait "${demos[@]}"
 		exit $status'
 	local n
-	for n in 01 02 03 04 05 07 08 09 10 11; do
+	for n in 01 02 03 04 05 06 07 08 09 10 11; do
 		grep -q "^==> Lab $n: not done yet (" <<<"$output"
 	done
 	# In every lab, item 1 is missing, and the report says why.  (So are
 	# the exercises of Labs 04 and 05, which no demo makes.)
-	[ "$(grep -c '^  NOT DONE  1\. ' <<<"$output")" -eq 10 ]
-	[ "$(grep -c "the kit's own demos do not count" <<<"$output")" -eq 10 ]
+	[ "$(grep -c '^  NOT DONE  1\. ' <<<"$output")" -eq 11 ]
+	[ "$(grep -c "the kit's own demos do not count" <<<"$output")" -eq 11 ]
 }
 
 @test "checkpoint: a system service's namespace or cgroup is not the student's work" {
@@ -1048,7 +1122,7 @@ PY
 	elif command -v xmllint >/dev/null 2>&1; then
 		xmllint --noout "$1" || return 1
 		local s
-		for s in 01 02 03 04 05 07 08 09 10 11; do
+		for s in 01 02 03 04 05 06 07 08 09 10 11; do
 			printf 'Lab %s tests=%s failures=%s skipped=%s cases=%s failed=%s skips=%s\n' "$s" \
 				"$(xmllint --xpath "string(//testsuite[starts-with(@name,'Lab $s')]/@tests)" "$1")" \
 				"$(xmllint --xpath "string(//testsuite[starts-with(@name,'Lab $s')]/@failures)" "$1")" \
@@ -1088,19 +1162,20 @@ Lab 02 tests=2 failures=1 skipped=0 cases=2 failed=1 skips=0
 Lab 03 tests=4 failures=1 skipped=3 cases=4 failed=1 skips=3
 Lab 04 tests=6 failures=2 skipped=4 cases=6 failed=2 skips=4
 Lab 05 tests=5 failures=3 skipped=2 cases=5 failed=3 skips=2
+Lab 06 tests=3 failures=1 skipped=2 cases=3 failed=1 skips=2
 Lab 07 tests=3 failures=1 skipped=2 cases=3 failed=1 skips=2
 Lab 08 tests=3 failures=1 skipped=2 cases=3 failed=1 skips=2
 Lab 09 tests=3 failures=1 skipped=2 cases=3 failed=1 skips=2
 Lab 10 tests=2 failures=1 skipped=1 cases=2 failed=1 skips=1
 Lab 11 tests=4 failures=4 skipped=0 cases=4 failed=4 skips=0
-total tests=34 failures=15 skipped=16'
+total tests=37 failures=16 skipped=18'
 
 @test "checkpoint --all --junit FILE: valid JUnit XML that says what the report says, special characters escaped" {
 	require_root
 	require_xml_parser
 	cg_prepare
 	run -1 cg_sandbox 'junit_state; check --all --junit "$R/report.xml"'
-	[[ "$output" == *"==> 1 of 10 labs done"* ]]
+	[[ "$output" == *"==> 1 of 11 labs done"* ]]
 	run -0 parse_junit "$R/report.xml"
 	[ "$(grep -v '^out: ' <<<"$output")" = "$JUNIT_EXPECTED" ]
 	# The hostname came through the escaping unharmed, without the two
@@ -1113,7 +1188,7 @@ total tests=34 failures=15 skipped=16'
 	require_xml_parser
 	cg_prepare
 	run -1 --separate-stderr cg_sandbox 'junit_state; check --all --quiet --junit -'
-	[[ "$stderr" == *"==> 1 of 10 labs done"* ]]
+	[[ "$stderr" == *"==> 1 of 11 labs done"* ]]
 	[[ "$output" == '<?xml version="1.0" encoding="UTF-8"?>'* ]]
 	echo "$output" >"$R/stdout.xml"
 	run -0 parse_junit "$R/stdout.xml"
@@ -1128,8 +1203,8 @@ total tests=34 failures=15 skipped=16'
 	before=$(hostname)
 	run "$CHECKPOINT" --all --quiet
 	[ "$status" -eq 0 ] || [ "$status" -eq 1 ]
-	[ "$(grep -c '^==> Lab [01][0-9]: ' <<<"$output")" -eq 10 ]
-	[[ "$output" == *"==> "*" of 10 labs done"* ]]
+	[ "$(grep -c '^==> Lab [01][0-9]: ' <<<"$output")" -eq 11 ]
+	[[ "$output" == *"==> "*" of 11 labs done"* ]]
 	[ "$(hostname)" = "$before" ]
 }
 

@@ -48,6 +48,17 @@ page_matches() {
 	done
 }
 
+@test "walkthrough: every lab that tools/checkpoint knows has 'Check your work' on its page" {
+	local n page
+	run -0 "$KIT/tools/checkpoint" --list
+	[ "$(grep -c '^Lab ' <<<"$output")" -ge 11 ]
+	while read -r n page; do
+		[ -f "$KIT/walkthrough/$page" ] || fail "checkpoint names $page, which does not exist"
+		grep -q '^## Check your work$' "$KIT/walkthrough/$page" || fail "$page has no 'Check your work' section"
+		grep -qF "sudo tools/checkpoint $n" "$KIT/walkthrough/$page" || fail "$page does not say: sudo tools/checkpoint $n"
+	done < <(sed -n 's/^Lab \([0-9][0-9]\): .*(walkthrough\/\(.*\))$/\1 \2/p' <<<"$output")
+}
+
 @test "walkthrough: the doc test itself catches a drifted page, and accepts loose numbers" {
 	require_root
 	local page=$BATS_TEST_TMPDIR/page.md
