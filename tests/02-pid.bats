@@ -324,7 +324,7 @@ teardown() { reap_held; }
 	require_root
 	require_cmd setpriv
 	local demo
-	demo=$(copy_for_nobody "$PID_DEMO")
+	copy_for_nobody "$PID_DEMO"; demo=$NOBODY_COPY
 	run -1 --separate-stderr as_nobody "$demo"
 	[[ "$stderr" == *"CLONE_NEWPID"*"EPERM"*"sudo"* ]]
 }

@@ -264,7 +264,7 @@ proc_mounted_in() {
 	require_root
 	require_cmd setpriv
 	local demo
-	demo=$(copy_for_nobody "$CHROOT_DEMO")
+	copy_for_nobody "$CHROOT_DEMO"; demo=$NOBODY_COPY
 	run -1 --separate-stderr as_nobody "$demo" --rootfs "$ROOTFS"
 	[[ "$stderr" == *"EPERM"*"sudo"* ]]
 }

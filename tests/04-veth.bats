@@ -239,7 +239,7 @@ teardown() {
 	require_root
 	require_cmd setpriv
 	local demo
-	demo=$(copy_for_nobody "$VETH_DEMO")
+	copy_for_nobody "$VETH_DEMO"; demo=$NOBODY_COPY
 	run -1 --separate-stderr as_nobody "$demo"
 	[[ "$stderr" == *"EPERM"*"sudo"* ]]
 }

@@ -308,7 +308,7 @@ peak_file() {
 	require_root
 	require_cmd setpriv
 	local demo
-	demo=$(copy_for_nobody "$CGROUP_DEMO")
+	copy_for_nobody "$CGROUP_DEMO"; demo=$NOBODY_COPY
 	local before
 	before=$(nslab_cgroups)
 	run -1 --separate-stderr as_nobody "$demo"

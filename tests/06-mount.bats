@@ -450,7 +450,7 @@ killed_leaves_nothing() {
 	require_root
 	require_cmd setpriv
 	local demo before
-	demo=$(copy_for_nobody "$MOUNT_DEMO")
+	copy_for_nobody "$MOUNT_DEMO"; demo=$NOBODY_COPY
 	before=$(nslab_snapshot)
 	run -1 --separate-stderr as_nobody "$demo" --rootfs "$ROOTFS"
 	[[ "$stderr" == *"EPERM"*"sudo"* ]]

@@ -407,7 +407,7 @@ sysvipc_inside() {
 	require_cmd setpriv
 	local demo before
 	before=$(ipc_leftovers)
-	demo=$(copy_for_nobody "$IPC_DEMO")
+	copy_for_nobody "$IPC_DEMO"; demo=$NOBODY_COPY
 	# Anyone may make System V and POSIX queues on the host, so step 1 works;
 	# a new IPC namespace needs CAP_SYS_ADMIN, and the cleanup removes them.
 	run -1 --separate-stderr as_nobody "$demo"

@@ -306,7 +306,7 @@ cgroup_mounts() {
 	require_root
 	require_cmd setpriv
 	local demo before
-	demo=$(copy_for_nobody "$CGNS_DEMO")
+	copy_for_nobody "$CGNS_DEMO"; demo=$NOBODY_COPY
 	before=$(nslab_cgroups)
 	run -1 --separate-stderr as_nobody "$demo"
 	[[ "$stderr" == *"mkdir("*"E"@(ACCES|PERM)*"sudo"* ]]

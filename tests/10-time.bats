@@ -252,7 +252,7 @@ uptime_now() { cut -d' ' -f1 /proc/uptime; }
 	require_root
 	require_cmd setpriv
 	local demo
-	demo=$(copy_for_nobody "$TIME_DEMO")
+	copy_for_nobody "$TIME_DEMO"; demo=$NOBODY_COPY
 	run -1 --separate-stderr as_nobody "$demo"
 	[[ "$stderr" == *"unshare(CLONE_NEWTIME)"* ]]
 	[[ "$stderr" == *"EPERM"* ]]

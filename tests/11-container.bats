@@ -518,7 +518,7 @@ hold_ctr_as_nobody() {
 	require_cmd setpriv
 	local demo before
 	before=$(nslab_cgroups)
-	demo=$(copy_for_nobody "$MINI")
+	copy_for_nobody "$MINI"; demo=$NOBODY_COPY
 	run -1 --separate-stderr as_nobody "$demo" --rootfs "$KIT/labs/rootfs" -- true
 	[[ "$stderr" == *"E"@(ACCES|PERM)*"sudo"* ]]
 	[[ "$stderr" == *"--rootless"* ]]

@@ -118,7 +118,7 @@ agree_on() {
 	require_root
 	require_cmd setpriv
 	local tool
-	tool=$(copy_for_nobody "$NSINFO")
+	copy_for_nobody "$NSINFO"; tool=$NOBODY_COPY
 	run -0 --separate-stderr as_nobody "$tool"
 	[ -z "$stderr" ]
 	[ "$(grep -c . <<<"$output")" -ge 2 ]

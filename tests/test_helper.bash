@@ -175,15 +175,28 @@ assert_nothing_left() {
 	fi
 }
 
-# A copy of a demo that an unprivileged user can execute, whatever the
-# permissions of the directory the kit was cloned into.
+# copy_for_nobody DEMO: sets NOBODY_COPY to a copy of DEMO that an
+# unprivileged user can execute, whatever the permissions of the directory
+# the kit was cloned into.  It lives in the test's own temporary directory,
+# whose directories bats makes 0700: they are opened for passing through
+# (o+x).  (Without that, setpriv still started the copy - it execs before
+# its capabilities are gone - but the demo could not reach its own path.)
+# Where a directory above bats' own is closed to other users - a TMPDIR of
+# root's own - the test skips and says so.
 copy_for_nobody() {
-	local dir
+	local dir copy p
 	dir=$(mktemp -d "$BATS_TEST_TMPDIR/bin.XXXXXX")
-	chmod 755 "$BATS_TEST_TMPDIR" "$dir"
-	cp "$1" "$dir/"
-	chmod 755 "$dir/$(basename "$1")"
-	echo "$dir/$(basename "$1")"
+	p=$dir
+	while [ "${#p}" -ge "${#BATS_RUN_TMPDIR}" ]; do
+		chmod o+x "$p"
+		p=${p%/*}
+	done
+	copy=$dir/$(basename "$1")
+	cp "$1" "$copy"
+	chmod 755 "$copy"
+	as_nobody test -x "$copy" ||
+		skip "user nobody cannot reach $BATS_TEST_TMPDIR (a directory above it is closed to others): run with TMPDIR=/tmp"
+	NOBODY_COPY=$copy
 }
 
 as_nobody() {
@@ -243,7 +256,7 @@ memory_cgroup_version() {
 			echo 2
 			return
 		fi
-	done < <(awk '$9 == "cgroup2" {print $5}' /proc/self/mountinfo)
+	done < <(findmnt -rn -t cgroup2 -o TARGET)
 	echo 1
 }
 
