@@ -127,6 +127,24 @@ static long sysctl_value(const char *path)
 	return first_line(path, buf, sizeof buf) ? strtol(buf, NULL, 10) : -1;
 }
 
+/* Our effective uid as the parent user namespace sees it.  In the child,
+ * geteuid() is 0 once "0 <uid> 1" is mapped, but the one who ran the lab is
+ * still <uid>: /proc/self/uid_map, read from inside, gives ids outside. */
+static unsigned long outer_euid(void)
+{
+	unsigned long uid = geteuid(), in, out, count;
+	FILE *map = fopen("/proc/self/uid_map", "re");
+
+	while (map && fscanf(map, "%lu %lu %lu", &in, &out, &count) == 3)
+		if (uid >= in && uid - in < count) {
+			uid = out + (uid - in);
+			break;
+		}
+	if (map)
+		fclose(map);
+	return uid;
+}
+
 /* "all 41 capabilities", "3 of 41 capabilities" or "no capabilities", for a
  * CapEff mask: the kernel knows capabilities 0 to cap_last_cap. */
 const char *capability_words(const char *mask)
@@ -175,11 +193,11 @@ noreturn void refused(int err, const char *call)
 			max == 0 ? "no user namespace may be created at all"
 				 : "that many exist already for this user or namespace");
 		fprintf(stderr, "    a higher limit: sudo sysctl -w user.max_user_namespaces=10000\n");
-	} else if (denied && debian == 0 && geteuid() != 0) {
+	} else if (denied && debian == 0 && outer_euid() != 0) {
 		fprintf(stderr, "    kernel.unprivileged_userns_clone is 0 (Debian's and Ubuntu's switch):\n"
 				"    only root may create user namespaces here. To allow ordinary users:\n"
 				"      sudo sysctl -w kernel.unprivileged_userns_clone=1\n");
-	} else if (denied && apparmor == 1 && geteuid() != 0) {
+	} else if (denied && apparmor == 1 && outer_euid() != 0) {
 		if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0)
 			exe[n] = '\0';
 		snprintf(dir, sizeof dir, "%s", exe);
@@ -200,7 +218,7 @@ noreturn void refused(int err, const char *call)
 			"        sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0\n",
 			*label ? " (this process runs under \"" : "", label, *label ? "\")" : "", exe,
 			dirname(dir));
-	} else if (denied && strstr(call, "_map") && geteuid() != 0) {
+	} else if (denied && strstr(call, "_map") && outer_euid() != 0) {
 		fprintf(stderr, "    without privilege a map may hold one line, for your own id, and be\n"
 				"    written once; the gid map only after setgroups is denied\n");
 	} else if (err == EUSERS) {
