@@ -8,7 +8,6 @@
  * flag, how long the kernel takes to free each namespace after its last
  * process exits, the kernel memory each one holds, a whole mini_container
  * beside util-linux unshare, and a real VM booted on the same machine.
- * Every figure is taken N times and printed as median, min and max.
  */
 #include "../common/nslab.h"
 
@@ -78,7 +77,7 @@ static const struct ns_type {
 		  CLONE_NEWNET | CLONE_NEWTIME },
 };
 #define NTYPES (int)(sizeof types / sizeof *types)
-
+static const struct ns_type none = { "none", "uts", NULL, 0 }; /* the control */
 static int just_exit(void *arg) { (void)arg; return 0; }
 
 /* [1] The floor: what a process costs before any namespace. */
@@ -102,9 +101,8 @@ static void the_floor(void)
 	row("floor", "fork() + exec(/bin/true), reaped", s[1], o.runs, false, true);
 }
 
-/* [2] and [3], in a helper of its own (unshare(CLONE_NEWTIME) must not
- * change nsbench): clone() the child in new namespaces, which is created
- * before clone() returns; then wait until it has exited and been reaped. */
+/* [2], in a helper (unshare(CLONE_NEWTIME) must not change nsbench): clone()
+ * a child in new namespaces, made before clone() returns; wait until reaped. */
 static int time_clone(void *arg)
 {
 	const struct ns_type *t = arg;
@@ -128,15 +126,16 @@ static void clone_each(void)
 {
 	char label[64];
 
-	for (int i = 0; i < NTYPES && !nslab_interrupted; i++) {
-		pid_t pid = helper(0, time_clone, &types[i], &from_helper);
+	for (int i = -1; i < NTYPES && !nslab_interrupted; i++) { /* -1: none, as the floor here */
+		const struct ns_type *t = i < 0 ? &none : &types[i];
+		pid_t pid = helper(0, time_clone, t, &from_helper);
 		if (!collect(from_helper, pid, s, 2, o.runs))
 			die_exit(); /* the helper said why */
-		if (i == 0)
+		if (i < 0)
 			section("clone", 2, "clone() with new namespaces: until clone() returns | until reaped"), heads();
-		snprintf(label, sizeof label, "%s%s, created", types[i].name, i == 7 ? " (unshare)" : "");
+		snprintf(label, sizeof label, "%s%s, created", t->name, i == 7 ? " (unshare)" : "");
 		row("clone", label, s[0], o.runs, false, true);
-		snprintf(label, sizeof label, "%s, run and reaped", types[i].name);
+		snprintf(label, sizeof label, "%s, run and reaped", t->name);
 		row("clone", label, s[1], o.runs, false, false);
 	}
 }
@@ -195,7 +194,7 @@ static void teardown_each(void)
 		pid = helper(CLONE_NEWUSER, time_teardown, &types[i], &from_helper);
 		if (!collect(from_helper, pid, s, 1, o.runs))
 			die_exit(); /* the helper said why */
-		snprintf(label, sizeof label, "%s, freed after exit", types[i].name);
+		snprintf(label, sizeof label, "%s, freed after exit", i == 8 ? "all but TIME" : types[i].name);
 		row("gone", label, s[0], o.runs, false, types[i].flag == CLONE_NEWNET);
 	}
 }
@@ -204,7 +203,8 @@ static void teardown_each(void)
  * type and keeps each alive by an open /proc/PID/ns file alone (its first
  * process has exited); /proc/meminfo's kernel counters are read before and
  * while they are held.  A control round does the same with no new
- * namespace (the files name the host's), and is subtracted. */
+ * namespace (the files name the host's), and is subtracted.  Holders stay
+ * until their type's last round: else the next would reuse what one freed. */
 static const char kernel_counters[] = ":Slab:KernelStack:PageTables:Percpu:";
 
 static int wait_for_eof(void *arg)
@@ -252,35 +252,36 @@ static int hold_many(void *arg)
 
 static void memory_each(void)
 {
-	static const struct ns_type none = { "none", "uts", NULL, 0 };
-	int rounds = o.runs < 3 ? o.runs : 3;
+	int rounds = o.runs < 3 ? o.runs : 3, r, n;
 	double control[3];
+	pid_t held[3];
 	char byte, label[64];
 
 	section("memory", 4, "kernel memory per namespace (Slab+KernelStack+PageTables+Percpu)");
 	heads();
-	for (int i = -1; i < NTYPES - 1 && !nslab_interrupted; i++) {
+	for (int i = -2; i < NTYPES - 1 && !nslab_interrupted; i++) { /* -2: the caches warm up */
 		const struct ns_type *t = i < 0 ? &none : &types[i];
-		for (int r = 0; r < rounds && !nslab_interrupted; r++) {
+		for (r = n = 0; r < rounds && !nslab_interrupted; r++) {
 			long before = proc_kib("/proc/meminfo", kernel_counters), after;
-			pid_t pid = helper(0, hold_many, t, &from_helper);
-			if (read(from_helper, &byte, 1) != 1) { /* it failed and said why, or a signal */
-				reap(pid);
-				die_exit();
-			}
+			held[n++] = helper(0, hold_many, t, &from_helper);
+			if (read(from_helper, &byte, 1) != 1)
+				break;
+			close(from_helper);
 			/* A reaped process's task and kernel stack are freed only after an
 			 * RCU grace period: let the counters settle before reading. */
 			after = settle(kernel_counters, o.count);
-			kill(pid, SIGTERM); /* the holder goes, and its namespaces with it */
-			close(from_helper);
-			reap(pid);
 			s[0][r] = (double)(after - before) / o.count - (i < 0 ? 0 : control[r]);
 			if (i < 0)
 				control[r] = s[0][r];
-			settle(kernel_counters, o.count); /* the asynchronous frees, before the next "before" */
 		}
+		while (n > 0) /* the holders go, and their namespaces with them */
+			kill(held[--n], SIGTERM), reap(held[n]);
+		if (r < rounds) /* a holder failed (and said why), or a signal */
+			die_exit();
+		settle(kernel_counters, o.count); /* the asynchronous frees, before the next "before" */
 		snprintf(label, sizeof label, i < 0 ? "none (control: the same work)" : "%s, each", t->name);
-		row("memory", label, s[0], rounds, true, i >= 0);
+		if (i > -2)
+			row("memory", label, s[0], rounds, true, i >= 0);
 	}
 }
 
