@@ -330,18 +330,27 @@ bridge_shell() { # [--one-pair | --no-addr]
 # labs/rootfs && pivot_root . . && umount -l . && mount -t proc proc /proc
 # && exec sh'.  The shell waits on its input instead of a terminal, and
 # says it is ready on fd 3.
-pivot_shell() { # [--chroot | --no-umount | --no-proc | --no-pid]
+# (--foreign: a copy of the rootfs without the kit's mark, as a
+# container's root would be; --host-proc: the sandbox's proc bound in
+# before the pivot, instead of a proc mounted inside.)
+pivot_shell() { # [--chroot | --no-umount | --no-proc | --no-pid | --foreign | --host-proc]
 	local how=(unshare --mount --pid --fork) into='pivot_root . . && umount -l . && ' proc='mount -t proc proc /proc && '
+	local bind='mount --bind labs/rootfs labs/rootfs && '
 	case "${1:-}" in
 	--chroot) into='exec chroot . sh -c "mount -t proc proc /proc && echo >&3 && read -r x"' proc='' ;;
 	--no-umount) into='pivot_root . . && ' ;;
 	--no-proc) proc='' ;;
 	--no-pid) how=(unshare --mount) ;;
+	--host-proc) bind+='mount --rbind /proc labs/rootfs/proc && ' proc='' ;;
+	--foreign)
+		bind="mkdir -p $R/foreign/labs/rootfs && mount -t tmpfs nslab-ckpt-root $R/foreign/labs/rootfs &&
+			cp -a labs/rootfs/. $R/foreign/labs/rootfs && rm $R/foreign/labs/rootfs/.nslab-rootfs && cd $R/foreign && "
+		;;
 	esac
 	[ "${1:-}" = --chroot ] || into+="${proc}echo >&3 && read -r x"
 	(
 		cd "$KIT" || exit 1
-		sleep 600 | exec "${how[@]}" sh -c "mount --bind labs/rootfs labs/rootfs && cd labs/rootfs && $into"
+		sleep 600 | exec "${how[@]}" sh -c "${bind}cd labs/rootfs && $into"
 	) 3>"$R/pivot" &
 	await test -s "$R/pivot"
 }
@@ -791,9 +800,7 @@ need_rootfs() {
 	require_root
 	run -0 sandbox 'pivot_shell; check 06'
 	all_done 06
-	# (The path within its file system: in make vm-check, the kit is a
-	# file system of its own.)
-	[[ "$output" == *"its / is "*"/labs/rootfs (as its file system names it), made the root with pivot_root"* ]]
+	[[ "$output" == *"its / is the kit's labs/rootfs, made the root with pivot_root"* ]]
 }
 
 @test "checkpoint 06: no mount namespace at all is item 1" {
@@ -807,8 +814,8 @@ need_rootfs() {
 	require_root
 	run -1 sandbox 'pivot_shell --chroot; check 06'
 	not_done 1
-	[[ "$output" == *"is chrooted into $KIT/labs/rootfs"* ]]
-	[[ "$output" == *"hint: pivot_root instead of chroot"* ]]
+	[[ "$output" == *"is chrooted into $(cd "$KIT" && pwd -P)/labs/rootfs"* ]]
+	[[ "$output" == *"hint: exit that shell; pivot_root instead of chroot"* ]]
 }
 
 @test "checkpoint 06: a mount namespace that kept the host's root is item 1" {
@@ -822,7 +829,22 @@ need_rootfs() {
 	require_root
 	run -1 sandbox 'pivot_shell --no-umount; check 06'
 	not_done 2
-	[[ "$output" == *"the host's root is still in its mount table, on /"* ]]
+	[[ "$output" == *"the host's root is still in its mount table, on /:"* ]]
+	[[ "$output" == *"hint: in that shell: cd / && umount -l ."* ]]
+}
+
+@test "checkpoint 06: a pivot into a root the kit did not build (a container's) is item 1" {
+	require_root
+	run -1 sandbox 'pivot_shell --foreign; check 06'
+	not_done 1
+	[[ "$output" == *"has a root of its own, but not one the kit built"* ]]
+}
+
+@test "checkpoint 06: the host's proc bound in, not mounted inside, is item 3" {
+	require_root
+	run -1 sandbox 'pivot_shell --host-proc; check 06'
+	not_done 3
+	[[ "$output" == *"but its proc was mounted from another PID namespace"* ]]
 }
 
 @test "checkpoint 06: no proc on its /proc is item 3" {
