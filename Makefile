@@ -15,7 +15,7 @@ KIT_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS    += -fsanitize=address,undefined
 endif
 
-COMMON := labs/common/nslab.o
+COMMON := $(patsubst %.c,%.o,$(wildcard labs/common/*.c))
 # Every lab directory labs/NN-topic/ builds one program: NAME_demo from
 # NAME_demo.c; Labs 11 and 12 build mini_container and nsbench.
 DEMOS  := $(patsubst %.c,%,$(sort $(wildcard labs/[0-9][0-9]-*/*_demo.c))) \

@@ -98,18 +98,20 @@ static int middle_main(void *arg)
 
 	(void)arg;
 	close(check[1]); /* PID 1's copy alone decides EOF */
-	if ((orphan = fork()) == 0) {
+	if ((orphan = fork()) < 0)
+		die(errno, "fork(orphan)");
+	if (orphan == 0) {
 		if (read(check[0], &byte, 1) != 1) /* until the middle is reaped */
 			return EXIT_RUNTIME;
 		note("orphan %d: getppid() -> %d (adopted by this namespace's init)",
 		     (int)getpid(), (int)getppid());
 		return 0; /* fork() copied the way out too: this ends the orphan */
 	}
-	if ((sleeper = fork()) == 0)
+	if ((sleeper = fork()) < 0)
+		die(errno, "fork(sleeper)");
+	if (sleeper == 0)
 		for (;;)
 			pause(); /* until the kernel kills it */
-	if (orphan < 0 || sleeper < 0)
-		return EXIT_RUNTIME;
 	note("middle %d: fork() -> orphan %d and sleeper %d, then exit", (int)getpid(),
 	     (int)orphan, (int)sleeper);
 	return 0;
@@ -130,6 +132,10 @@ static void show_init_duties(void)
 	close(check[0]);
 	if (waitpid(middle, &status, 0) < 0)
 		die(errno, "waitpid(%d)", (int)middle);
+	/* A middle that failed (and said why) may have made no orphan: then
+	 * waitpid(-1) below would wait for ever on the sleeper. */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		exit(EXIT_RUNTIME);
 	note("PID 1: waitpid(%d) reaped the middle process", (int)middle);
 	if (write(check[1], "x", 1) != 1) /* "your parent is gone: look now" */
 		die(errno, "write(sync pipe)");
@@ -213,14 +219,15 @@ static pid_t show_host_view(pid_t inner)
 	return sleeper;
 }
 
-/* Step 6: PID 1 is gone; so is everything that was in its namespace. */
-static int show_sleeper_gone(pid_t sleeper)
+/* Step 6: PID 1 is gone; so is everything that was in its namespace.  The
+ * sleeper is asked through its pidfd: its PID may already be another's. */
+static int show_sleeper_gone(pid_t sleeper, int pidfd)
 {
-	if (kill(sleeper, 0) == 0 || errno != ESRCH) {
+	if (pidfd_signal(pidfd, 0) == 0 || errno != ESRCH) {
 		fprintf(stderr, "%s: sleeper %d outlived its PID 1\n", nslab_prog, (int)sleeper);
 		return EXIT_RUNTIME;
 	}
-	step(6, "host: kill(%d, 0) -> ESRCH", (int)sleeper);
+	step(6, "host: pidfd_send_signal(pidfd of %d, 0) -> ESRCH", (int)sleeper);
 	note("when PID 1 of a namespace exits, the kernel SIGKILLs every process left in it");
 	result("host:    the sleeper (%d) died with the namespace's PID 1", (int)sleeper);
 	return 0;
@@ -229,9 +236,7 @@ static int show_sleeper_gone(pid_t sleeper)
 /* On a runtime error after clone(): no child left, no pidfile. */
 static void cleanup(void)
 {
-	if (child > 0 && kill(child, SIGKILL) == 0)
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-			;
+	end_child();
 	remove_pidfile(&opts);
 }
 
@@ -241,7 +246,7 @@ int main(int argc, char **argv)
 		DEMO_COMMON_LONGOPTS, { "mount-proc", no_argument, NULL, 'm' },
 		{ "nest", required_argument, NULL, 'n' }, { 0 }
 	};
-	int c, status;
+	int c, status, sleeper_fd = -1;
 	pid_t inner, sleeper = 0;
 	char byte, cmd[3][80];
 
@@ -279,7 +284,9 @@ int main(int argc, char **argv)
 	if (read(ready[0], &byte, 1) == 1) {
 		if ((inner = descendant(child, nest - 1)) <= 0) /* inside cannot tell us */
 			die(ESRCH, "finding the innermost process under %d", (int)child);
-		sleeper = show_host_view(inner);
+		/* A pidfd, while the sleeper surely lives: it never names another. */
+		if ((sleeper = show_host_view(inner)) > 0 && (sleeper_fd = pidfd_for(sleeper)) < 0)
+			die(errno, "pidfd_open(%d)", (int)sleeper);
 		write_pidfile(&opts, inner);
 		snprintf(cmd[0], 80, "sudo grep NSpid /proc/%d/status", (int)inner);
 		snprintf(cmd[1], 80, "sudo lsns -t pid -p %d", (int)inner);
@@ -296,5 +303,5 @@ int main(int argc, char **argv)
 	remove_pidfile(&opts);
 	if (nslab_interrupted || sleeper <= 0 || WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
 		return demo_exit_code(status);
-	return show_sleeper_gone(sleeper);
+	return show_sleeper_gone(sleeper, sleeper_fd);
 }

@@ -168,6 +168,10 @@ typedef void (*rtnl_cb)(const struct nlmsghdr *h, void *arg);
  * read answers until the kernel's ACK or, for a dump, NLMSG_DONE,
  * passing the data messages to CB.  An answer counts only if it comes
  * from the kernel (port 0) and carries our number.  0 or -errno. */
+/* Set when rtnl_talk() reads past a link-change notice (sequence number 0)
+ * while it waits for its answer: rtnl_wait_up() must not wait for that one. */
+static bool link_news;
+
 static int rtnl_talk(int fd, rtnl_cb cb, void *arg)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
@@ -188,8 +192,10 @@ static int rtnl_talk(int fd, rtnl_cb cb, void *arg)
 		if (fromlen != sizeof from || from.nl_pid != 0)
 			continue;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq == 0 && h->nlmsg_type == RTM_NEWLINK)
+				link_news = true; /* a notice that came with the answer */
 			if (h->nlmsg_seq != mine)
-				continue; /* an answer to an earlier question */
+				continue; /* a notice, or an answer to an earlier question */
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 
@@ -280,10 +286,16 @@ void rtnl_wait_up(int fd, const char *name)
 
 	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0)
 		die(errno, "setsockopt(NETLINK_ADD_MEMBERSHIP, RTNLGRP_LINK)");
-	/* Joined first, asked second: a change after the answer is news. */
-	while (!(err = get_link(fd, name, &l)) && l.operstate != IF_OPER_UP)
-		if ((r = poll(&p, 1, 3000)) <= 0)
+	/* Joined first, asked second: a change after the answer is news.  A
+	 * notice that arrived along with the answer was read (and set aside) by
+	 * rtnl_talk(): then ask again at once instead of waiting for another. */
+	for (;;) {
+		link_news = false;
+		if ((err = get_link(fd, name, &l)) || l.operstate == IF_OPER_UP)
+			break;
+		if (!link_news && (r = poll(&p, 1, 3000)) <= 0)
 			die(r ? errno : ETIMEDOUT, "waiting 3 s for %s to be UP", name);
+	}
 	if (err)
 		die(-err, "RTM_GETLINK %s", name);
 	if (setsockopt(fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &group, sizeof group) != 0)
@@ -445,6 +457,7 @@ double udp_echo(int a, int b, struct sockaddr_in to)
 	char buf[16];
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	errno = EMSGSIZE; /* a datagram of another size fails without setting errno */
 	if (sendto(a, "ping", 4, 0, (struct sockaddr *)&to, sizeof to) != 4 ||
 	    recvfrom(b, buf, sizeof buf, 0, (struct sockaddr *)&from, &len) != 4 ||
 	    sendto(b, buf, 4, 0, (struct sockaddr *)&from, len) != 4 || recv(a, buf, sizeof buf, 0) != 4)

@@ -73,12 +73,7 @@ static void cleanup(void)
 {
 	if (pair_made && delete_pair() == 0)
 		pair_made = false;
-	if (child > 0) {
-		kill(child, SIGKILL);
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-			;
-		child = 0;
-	}
+	end_child(); /* through its pidfd: never a reaped child's PID */
 	remove_pidfile(&opts);
 }
 

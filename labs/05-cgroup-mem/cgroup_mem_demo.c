@@ -7,6 +7,7 @@
  * cgroup.procs moves a process in.  This is cgroup v2, the one tree of
  * Ubuntu 22.04+ and Debian 11+; `if (v1)` lines call cgroup_v1.c.
  */
+#include "../common/cgroup.h"
 #include "../common/nslab.h"
 
 #include <errno.h>
@@ -24,8 +25,6 @@
 const char *v1_name(const char *v2name);
 bool v1_find(char mount[PATH_MAX], char parent[PATH_MAX], char *why, size_t whylen);
 void v1_keep_swap_out(const char *cg, const char *limit);
-void v1_kill_all(const char *cg);
-void wait_until_empty(const char *cg, bool v1);
 void note_counters(const char *cg, bool v1, char *peak, size_t len);
 extern const char usage[];
 void parse_options(int argc, char **argv, struct demo_opts *o, unsigned long long *limit,
@@ -209,22 +208,17 @@ static void report_end(int status, char *peak, size_t len)
 
 /* Step 7, on every way out (die() too).  rmdir fails (EBUSY) while a
  * process is in the cgroup - a shell's background job, say - so kill them
- * all (on v2 in one write to cgroup.kill, Linux 5.14+) and wait until
- * they have left.  If rmdir fails all the same, CREATED stays true. */
+ * all (labs/common/cgroup.c: one write to cgroup.kill on v2, Linux 5.14+;
+ * else each process listed, and only those) and wait until they have left.
+ * If rmdir fails all the same, CREATED stays true. */
 static void cleanup(void)
 {
 	char path[PATH_MAX + 32];
 	int err;
 
-	if (child > 0 && kill(child, SIGKILL) == 0) /* only after die() */
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-			;
-	if (created && v1)
-		v1_kill_all(cg);
-	else if (created && (err = write_file(cgfile("cgroup.kill"), "1")) != 0)
-		warn_errno(err, "writing 1 to %s", cgfile("cgroup.kill"));
+	end_child(); /* through its pidfd: never a reaped child's PID */
 	if (created)
-		wait_until_empty(cg, v1);
+		cgroup_kill_all(cg);
 	if (created && rmdir(cg) != 0)
 		fprintf(stderr, "%s: rmdir(\"%s\") failed: %s; try: sudo tools/nslab-clean --yes\n",
 			nslab_prog, cg, strerror(errno));

@@ -155,18 +155,6 @@ void v1_keep_swap_out(const char *cg, const char *limit)
 		     limit);
 }
 
-/* Step 7 on v1, which has no cgroup.kill: SIGKILL each process listed. */
-void v1_kill_all(const char *cg)
-{
-	char path[PATH_MAX + 64], buf[4096], *p, *save = NULL;
-
-	if (read_str(in_cg(path, sizeof path, cg, "cgroup.procs"), buf, sizeof buf) != 0)
-		return;
-	for (p = strtok_r(buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
-		if (kill((pid_t)atoi(p), SIGKILL) != 0 && errno != ESRCH)
-			warn_errno(errno, "kill(%s, SIGKILL)", p);
-}
-
 /* ---- not the lesson ------------------------------------------------------- */
 
 const char usage[] =
@@ -385,37 +373,6 @@ void note_counters(const char *cg, bool v1, char *peak, size_t len)
 	}
 	fmt_size((unsigned long long)bytes, peak, len);
 	note("%s: %lld (%s)", v1 ? "memory.max_usage_in_bytes" : "memory.peak", bytes, peak);
-}
-
-/* Step 7: rmdir fails (EBUSY) until every process has left the cgroup.
- * v2 says so with "populated 0" in cgroup.events, and announces each
- * change of it with POLLPRI.  Read through the same fd every time: that
- * read is what re-arms kernfs's notice - without it poll() returns at
- * once, forever.  v1 sends no notice: look every 20 ms, opening
- * cgroup.procs afresh each time, since an open file keeps the PID list
- * it read first.  Killed processes are gone in milliseconds; give up
- * after about 10 seconds (rmdir will then say EBUSY). */
-void wait_until_empty(const char *cg, bool v1)
-{
-	char path[PATH_MAX + 64], buf[256];
-	struct pollfd p = { .fd = -1, .events = POLLPRI };
-	ssize_t n;
-
-	if (v1) {
-		in_cg(path, sizeof path, cg, "cgroup.procs");
-		for (int i = 0; i < 500 && read_str(path, buf, sizeof buf) == 0 && buf[0]; i++)
-			poll(NULL, 0, 20);
-		return;
-	}
-	if ((p.fd = open(in_cg(path, sizeof path, cg, "cgroup.events"), O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	for (int i = 0; i < 10 && (n = pread(p.fd, buf, sizeof buf - 1, 0)) > 0; i++) {
-		buf[n] = '\0';
-		if (strstr(buf, "populated 0"))
-			break;
-		poll(&p, 1, 1000);
-	}
-	close(p.fd);
 }
 
 /* ---- plumbing ------------------------------------------------------------ */

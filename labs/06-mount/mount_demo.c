@@ -38,7 +38,6 @@ bool same_file(const char *a, const char *b);
 bool host_sees(const char *child_table, const char *where, bool should_leak);
 bool root_is(pid_t pid, const char *dir, const char *what);
 void remove_scratch_dir(const char *dir);
-void end_process(pid_t *pid, int sig);
 void hold_with_commands(const struct demo_opts *o, pid_t child, pid_t prisoner, const char *dir);
 
 #define HOST_TABLE "/proc/self/mountinfo" /* the parent's: the host's own view */
@@ -48,6 +47,7 @@ static bool escape, hold_before_pivot, claims_held = true;
 static char rootfs[PATH_MAX], scratch[PATH_MAX], leak_at[PATH_MAX + 8], kept_at[PATH_MAX + 8];
 static char child_table[64]; /* /proc/CHILD/mountinfo */
 static pid_t child, prisoner, janitor;
+static int prisoner_fd = -1, janitor_fd = -1; /* pidfds: how we signal them */
 static int to_child[2], to_parent[2]; /* one byte at a time; EOF means "done" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
@@ -159,7 +159,7 @@ static int child_main(void *arg)
  * root.  Once out, it stops itself (SIGSTOP), to be looked at. */
 static void plain_chroot(void)
 {
-	int status;
+	int status = 0;
 
 	if ((prisoner = fork()) < 0)
 		die(errno, "fork()");
@@ -173,8 +173,11 @@ static void plain_chroot(void)
 		raise(SIGSTOP); /* the host ends it with SIGKILL */
 		_exit(0);
 	}
-	while (waitpid(prisoner, &status, WUNTRACED) < 0 && errno == EINTR)
-		;
+	if ((prisoner_fd = pidfd_for(prisoner)) < 0) /* before any wait can reap it */
+		die(errno, "pidfd_open(%d)", (int)prisoner);
+	while (waitpid(prisoner, &status, WUNTRACED) < 0)
+		if (errno != EINTR)
+			die(errno, "waitpid(%d)", (int)prisoner);
 	claims_held &= WIFSTOPPED(status) && root_is(prisoner, "/", "our own \"/\": it got OUT");
 }
 
@@ -206,7 +209,7 @@ static void watch_story(void)
 	write_pidfile(&opts, child);
 	if (opts.hold)
 		hold_with_commands(&opts, child, prisoner, scratch);
-	end_process(&prisoner, SIGKILL); /* it has served */
+	pidfd_end(&prisoner_fd, SIGKILL); /* it has served */
 	if (opts.shell)
 		shell_owns_terminal();
 }
@@ -214,9 +217,9 @@ static void watch_story(void)
 /* On every way out: the scratch mount and all below it go; so does the janitor. */
 static void remove_scratch(void)
 {
-	end_process(&prisoner, SIGKILL);
+	pidfd_end(&prisoner_fd, SIGKILL);
 	remove_scratch_dir(scratch);
-	end_process(&janitor, SIGUSR1);
+	pidfd_end(&janitor_fd, SIGUSR1);
 }
 
 /* Step 2, on the host.  Under a shared parent a new mount joins a peer
@@ -227,6 +230,8 @@ static void make_scratch(void)
 	char propagation[64] = "?";
 
 	janitor = start_janitor(scratch); /* it makes the directory, and removes it */
+	if ((janitor_fd = pidfd_for(janitor)) < 0)
+		die(errno, "pidfd_open(%d)", (int)janitor);
 	on_die(remove_scratch);
 	mount_tmpfs("nslab-mnt", scratch);
 	if (mount(NULL, scratch, NULL, MS_PRIVATE, NULL) != 0 ||

@@ -295,15 +295,6 @@ void forked_child_begin(void)
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/* Send SIG to *PID (if there is one) and reap it. */
-void end_process(pid_t *pid, int sig)
-{
-	if (*pid > 0 && kill(*pid, sig) == 0)
-		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	*pid = 0;
-}
-
 /* --hold-before-pivot (PRISONER -1) and --hold (PRISONER 0: none, or the
  * escaped process): the commands to try from a second terminal. */
 void hold_with_commands(const struct demo_opts *o, pid_t child, pid_t prisoner, const char *dir)

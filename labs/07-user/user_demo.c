@@ -191,8 +191,7 @@ static void seen_from_the_host(void)
 
 static void stop_child(void) /* on_die: no child outlives the demo */
 {
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
+	end_child();
 }
 
 int main(int argc, char **argv)

@@ -61,8 +61,11 @@ static void find_hierarchies(void)
 		die(ENOENT, "finding a cgroup mount in /proc/self/mountinfo");
 	step(1, "the cgroup hierarchies, from /proc/self/mountinfo:");
 	for (int i = 0; i < nh; i++) {
-		snprintf(h[i].cg, sizeof h[i].cg, "%s%s/nslab-cgns-%d", h[i].mnt,
+		char cg[sizeof h[i].cg]; /* built apart: gcc -O0 sees h overlap itself */
+
+		snprintf(cg, sizeof cg, "%s%s/nslab-cgns-%d", h[i].mnt,
 			 h[i].v1 ? own_memory_cgroup() : "", (int)getpid());
+		memcpy(h[i].cg, cg, sizeof cg);
 		note("%s at %s", h[i].v1 ? "cgroup v1 with the memory controller" : "cgroup2",
 		     h[i].mnt);
 	}
@@ -217,9 +220,7 @@ static void cleanup(void)
 {
 	int tries = 0, err;
 
-	if (child > 0 && kill(child, SIGKILL) == 0) /* only after die() */
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-			;
+	end_child(); /* through its pidfd: never a reaped child's PID */
 	for (int i = 0; i < nh; i++) {
 		if (!h[i].made)
 			continue;

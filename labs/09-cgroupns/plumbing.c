@@ -2,6 +2,7 @@
  * plumbing.c - Lab 09's command line, and the reading of /proc and cgroup
  * files that the story in cgroupns_demo.c relies on.  Not the lesson.
  */
+#include "../common/cgroup.h"
 #include "../common/nslab.h"
 
 #include <dirent.h>
@@ -139,9 +140,9 @@ int count_cgroups(const char *dir)
 	return n;
 }
 
-/* The PIDs in DIR's cgroup.procs, as "12 34" in BUF ("none" if empty);
- * kill them with SIGKILL as well if KILL is true.  The number of PIDs. */
-static int procs(const char *dir, char *buf, size_t len, bool kill_them)
+/* The PIDs in DIR's cgroup.procs, as "12 34" in BUF ("none" if empty).
+ * The number of PIDs. */
+int list_procs(const char *dir, char *buf, size_t len)
 {
 	char path[PATH_MAX + 64];
 	int pid, n = 0;
@@ -155,23 +156,18 @@ static int procs(const char *dir, char *buf, size_t len, bool kill_them)
 	for (; fscanf(f, "%d", &pid) == 1; n++) {
 		if (used < len)
 			used += (size_t)snprintf(buf + used, len - used, n ? " %d" : "%d", pid);
-		if (kill_them && kill(pid, SIGKILL) != 0 && errno != ESRCH)
-			warn_errno(errno, "kill(%d, SIGKILL)", pid);
 	}
 	fclose(f);
 	return n;
 }
 
-int list_procs(const char *dir, char *buf, size_t len) { return procs(dir, buf, len, false); }
-
 /* Empty cgroup CG before its rmdir: remove the cgroups below it (a
  * --shell may have made some), then kill what is inside until nothing
- * is - killed processes are gone in milliseconds; give up after 5 s, and
- * rmdir will say EBUSY.  cgroup.procs is opened afresh each time: an
- * open one keeps the list it read first. */
+ * is (labs/common/cgroup.c; after 5 s it gives up, and rmdir will say
+ * EBUSY). */
 void clear_cgroup(const char *cg)
 {
-	char path[PATH_MAX + 320], pids[256];
+	char path[PATH_MAX + 320];
 	struct dirent **list;
 	int n = scandir(cg, &list, is_cgroup_dir, NULL);
 
@@ -184,8 +180,7 @@ void clear_cgroup(const char *cg)
 	}
 	if (n >= 0)
 		free(list);
-	for (int tries = 0; tries < 250 && procs(cg, pids, sizeof pids, true) > 0; tries++)
-		poll(NULL, 0, 20);
+	cgroup_kill_all(cg);
 }
 
 /* --hold: what to try from a second terminal, the child's PID filled in. */

@@ -10,6 +10,7 @@
  *     a socket of the caller's network namespace, and its answer;
  *   - reading /proc: a process's namespaces, its cgroup line.
  */
+#include "../common/cgroup.h"
 #include "../common/nslab.h"
 
 #include <arpa/inet.h>
@@ -306,26 +307,6 @@ long long counter(const char *dir, const char *file, const char *key)
 	return -1;
 }
 
-/* SIGKILL whatever is still in cgroup DIR (processes a shell left behind,
- * or one that entered with nsenter and forked): cgroup.kill does it in
- * one write on v2 (Linux 5.14+); else each PID listed in cgroup.procs. */
-static void empty_cgroup(const char *dir)
-{
-	char path[PATH_MAX + 32], pids[4096];
-	int fd;
-	ssize_t n = 0;
-
-	snprintf(path, sizeof path, "%s/cgroup.kill", dir);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0) {
-		n = write(fd, "1", 1);
-		close(fd);
-	}
-	if (n == 1 || !read_text(dir, "cgroup.procs", pids, sizeof pids))
-		return;
-	for (char *p = strtok(pids, "\n"); p; p = strtok(NULL, "\n"))
-		kill((pid_t)atoi(p), SIGKILL);
-}
-
 /* rmdir DIR, a cgroup, after killing what is in it: it fails (EBUSY)
  * while a process is there, and a moment more after the last one was
  * killed.  False, said on stderr, if it stays; else v2's controllers
@@ -340,7 +321,9 @@ bool remove_cgroup(const char *dir, const char *parent, const char *added)
 		hand_back(parent, added);
 		return true;
 	}
-	empty_cgroup(dir);
+	/* Whatever is still there (processes a shell left behind, or one that
+	 * entered with nsenter and forked) goes first: labs/common/cgroup.c. */
+	cgroup_kill_all(dir);
 	while ((err = rmdir(dir) ? errno : 0) == EBUSY && tries++ < 250)
 		poll(NULL, 0, 20);
 	if (err)
@@ -590,26 +573,30 @@ void rt_wait_up(const char *name)
 
 /* Which of PID's namespaces differ from ours, and which are the same:
  * /proc/PID/ns/TYPE names one as "type:[inode]", and two processes share
- * a namespace exactly when the inodes are equal.  Returns how many differ. */
-int compare_namespaces(pid_t pid, char *differ, char *same, size_t len)
+ * a namespace exactly when the inodes are equal.  Returns how many differ;
+ * *KNOWN is how many types this kernel has (no "time" before Linux 5.6). */
+int compare_namespaces(pid_t pid, char *differ, char *same, size_t len, int *known)
 {
 	static const char *const types[] = { "cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts" };
 	char path[64], ours[64], theirs[64];
 	int n = 0;
 
 	*differ = *same = '\0';
+	*known = 0;
 	for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
 		ssize_t a, b;
 		char *into;
 
 		snprintf(path, sizeof path, "/proc/self/ns/%s", types[i]);
-		a = readlink(path, ours, sizeof ours - 1);
+		if ((a = readlink(path, ours, sizeof ours - 1)) < 0 && errno == ENOENT)
+			continue; /* a type this kernel does not have: no row */
 		snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, types[i]);
 		b = readlink(path, theirs, sizeof theirs - 1);
 		if (a < 0 || b < 0)
 			die(errno, "readlink(\"%s\")", path);
 		into = a != b || memcmp(ours, theirs, (size_t)a) ? differ : same;
 		n += into == differ;
+		++*known;
 		snprintf(into + strlen(into), len - strlen(into), "%s%s", *into ? " " : "", types[i]);
 	}
 	return n;

@@ -41,7 +41,8 @@ long proc_kib(const char *path, const char *names); /* "Name: N kB" lines, summe
 long settle(const char *names, long count); /* /proc/meminfo once it is still */
 char *lab_path(const char *rel, char *buf, size_t n);
 bool in_path(const char *name, char *buf, size_t n);
-int reap(pid_t pid); /* passes a signal to us on as SIGTERM */
+int reap(pid_t pid, int sig); /* SIG first; a signal to us is passed on as SIGTERM */
+bool tell(pid_t pid, int sig);  /* through a pidfd: PID must not be reaped yet */
 extern int helper_out; /* in a helper: where its samples go */
 pid_t helper(int flags, int (*body)(void *), const void *arg, int *from_helper);
 void write_file(const char *path, const char *text), raise_fd_limit(int n);
@@ -92,7 +93,7 @@ static void the_floor(void)
 			_exit(i % 2 ? 127 : 0);
 		if (pid < 0)
 			die(errno, "fork()");
-		reap(pid);
+		reap(pid, 0);
 		s[i % 2][i / 2] = now_us() - t0;
 	}
 	section("floor", 1, "the floor: a process with no new namespace");
@@ -115,7 +116,7 @@ static int time_clone(void *arg)
 		if (pid < 0)
 			die(errno, "clone(CLONE_NEW%s)", t->name);
 		s[0][i] = now_us() - t0;
-		reap(pid);
+		reap(pid, 0);
 		s[1][i] = now_us() - t0;
 	}
 	send_rows(helper_out, s, 2, o.runs);
@@ -163,7 +164,7 @@ static int time_teardown(void *arg)
 		die(errno, "clone(CLONE_NEW%s)", t->name);
 	for (int i = 0; i < o.runs; i++) {
 		double gone, exited;
-		reap(pid);
+		reap(pid, 0);
 		gone = exited = now_us();
 		while (true) {
 			pid = clone(just_exit, small + sizeof small, (t->flag & ~CLONE_NEWTIME) | SIGCHLD, NULL);
@@ -175,7 +176,7 @@ static int time_teardown(void *arg)
 			die(errno, "clone(CLONE_NEW%s) after %.0f µs", t->name, gone - exited);
 		s[0][i] = gone == exited ? 0 : gone - exited; /* 0: freed before waitpid() returned */
 	}
-	reap(pid);
+	reap(pid, 0);
 	send_rows(helper_out, s, 1, o.runs);
 	return 0;
 }
@@ -243,7 +244,7 @@ static int hold_many(void *arg)
 	}
 	close(gate[1]); /* EOF: the first processes exit; the open files keep their namespaces */
 	for (int i = 0; t->flag != CLONE_NEWTIME && i < n; i++)
-		reap(pids[i]);
+		reap(pids[i], 0);
 	if (write(helper_out, &byte, 1) != 1) /* "all held" */
 		die(errno, "write(sync pipe)");
 	pause(); /* until the parent, having read its counters, ends us */
@@ -274,8 +275,10 @@ static void memory_each(void)
 			if (i < 0)
 				control[r] = s[0][r];
 		}
-		while (n > 0) /* the holders go, and their namespaces with them */
-			kill(held[--n], SIGTERM), reap(held[n]);
+		while (n > 0) { /* the holders go, and their namespaces with them */
+			n--;
+			reap(held[n], SIGTERM);
+		}
 		if (r < rounds) /* a holder failed (and said why), or a signal */
 			die_exit();
 		settle(kernel_counters, o.count); /* the asynchronous frees, before the next "before" */
@@ -321,7 +324,7 @@ static void container(void)
 			double t0 = now_us();
 			if (m && !have_mini)
 				continue;
-			st = reap(start(m ? mini_true : unshare_true, false));
+			st = reap(start(m ? mini_true : unshare_true, false), 0);
 			s[m][i] = now_us() - t0;
 			if (st != 0 && !nslab_interrupted)
 				fprintf(stderr, "nsbench: %s -- /bin/true: status %d\n", m ? mini : unshare, st), die_exit();
@@ -367,11 +370,11 @@ static bool boot(const char *qemu, const char *kernel, const char *accel, int r,
 			up = 0;
 	}
 	if (up <= 0)
-		kill(pid, SIGKILL);
+		tell(pid, SIGKILL); /* not reaped yet: reap() below does that */
 	while (read(out[0], path, sizeof path) > 0) /* until qemu has gone */
 		;
 	close(in[1]), close(out[0]);
-	st = reap(pid);
+	st = reap(pid, 0);
 	s[1][r] = now_us() - up;
 	return up > 0 && WIFEXITED(st) && !nslab_interrupted;
 }

@@ -48,7 +48,8 @@ static const char usage[] =
 	"Each figure is printed as the median, the minimum and the maximum of its runs.\n"
 	"Exit status: 0, 1 on a runtime error, 2 on a usage error, 128+N after signal N.\n";
 
-int reap(pid_t pid);
+int reap(pid_t pid, int sig);
+bool tell(pid_t pid, int sig);
 void write_file(const char *path, const char *text);
 
 static const char *const sections[] = { "floor", "clone", "gone", "memory", "container", "vm" };
@@ -507,12 +508,13 @@ static char helper_stack[256 * 1024] __attribute__((aligned(16)));
 static int helper_start(void *arg)
 {
 	char byte;
+	ssize_t n;
 
 	child_begin();
 	close(up[0]);
 	close(down[1]);
-	if (read(down[0], &byte, 1) != 0) /* EOF: our maps are written */
-		die(errno, "read(sync pipe)");
+	if ((n = read(down[0], &byte, 1)) != 0) /* EOF: our maps are written */
+		die(n < 0 ? errno : EPROTO, "read(sync pipe): a byte where EOF was due");
 	helper_out = up[1];
 	return helper_body(arg);
 }
@@ -590,7 +592,7 @@ bool collect(int fd, pid_t pid, double (*s)[1000], int rows, int runs)
 		got += r > 0 ? (size_t)r : 0;
 	}
 	close(fd);
-	r = reap(pid);
+	r = reap(pid, 0);
 	return WIFEXITED(r) && WEXITSTATUS(r) == 0 && got == want && !nslab_interrupted;
 }
 
@@ -602,20 +604,37 @@ void send_rows(int fd, double (*s)[1000], int rows, int runs)
 			die(errno, "write(samples)");
 }
 
-/* Wait for PID; a signal to us is passed on as SIGTERM (even one that came
- * before), so that a mini_container or qemu can tidy up.  The wait status. */
-int reap(pid_t pid)
+/* SIG to PID, our child, through a pidfd opened only now (so that the timed
+ * loops pay nothing when no signal is sent): until waitpid() has returned
+ * PID it is surely ours, and the pidfd names it alone.  True if sent. */
+bool tell(pid_t pid, int sig)
 {
-	bool told = nslab_interrupted && kill(pid, SIGTERM) == 0; /* a signal came already */
+	int fd = pidfd_for(pid);
+	bool sent = fd >= 0 && pidfd_signal(fd, sig) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return sent;
+}
+
+/* Wait for PID, our child not yet reaped, after sending it SIG (0: none); a
+ * signal to us is passed on as SIGTERM (even one that came before), so that
+ * a mini_container or qemu can tidy up.  The wait status. */
+int reap(pid_t pid, int sig)
+{
+	bool told = false;
 	int status;
 
+	if (sig != 0)
+		told = tell(pid, sig);
+	if (nslab_interrupted && !told) /* a signal came already */
+		told = tell(pid, SIGTERM);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			die(errno, "waitpid(%d)", (int)pid);
 		if (nslab_interrupted && !told)
-			told = kill(pid, SIGTERM) == 0;
+			told = tell(pid, SIGTERM);
 	}
-	watch_child(0);
 	return status;
 }
 
@@ -738,8 +757,7 @@ const char *container_memory(char *const argv[], double (*s)[1000], int rounds)
 	for (int r = 0; r < rounds && !nslab_interrupted; r++) {
 		pid_t pid = start(argv, true);
 		bool ok = tree_memory(pid, "sleep", &s[0][r], &s[1][r], &s[2][r]);
-		if (kill(pid, SIGTERM) == 0) /* it tidies up, as on Ctrl-C */
-			reap(pid);
+		reap(pid, SIGTERM); /* it tidies up, as on Ctrl-C */
 		if (!ok)
 			return "its command did not start";
 		if (s[2][r] < 0)

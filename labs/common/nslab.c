@@ -13,9 +13,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define NSLAB_P_PIDFD 3 /* waitid()'s P_PIDFD (Linux 5.4); glibc names it from 2.36 */
+
 const char *nslab_prog = "nslab";
 volatile sig_atomic_t nslab_interrupted;
-static volatile sig_atomic_t watched; /* the child a signal kills */
+static volatile sig_atomic_t watched = -1; /* a pidfd: the child a signal kills */
 static const char *usage_text;
 static bool quiet;
 static const char *pidfile_written; /* for die() to remove */
@@ -97,10 +99,13 @@ void narrate(int n, const char *fmt, ...)
 
 static void on_signal(int sig)
 {
+	int saved = errno; /* the code we interrupted may be about to read it */
+
 	if (!nslab_interrupted)
 		nslab_interrupted = sig;
-	if (watched > 0)
-		kill(watched, SIGKILL);
+	if (watched >= 0) /* through the pidfd: a reaped child's PID is never hit */
+		syscall(SYS_pidfd_send_signal, (int)watched, SIGKILL, NULL, 0);
+	errno = saved;
 }
 
 void demo_begin(const char *prog, const char *usage)
@@ -161,9 +166,14 @@ void write_pidfile(const struct demo_opts *o, pid_t pid)
 	if (!o->pidfile)
 		return;
 	snprintf(tmp, sizeof tmp, "%s.tmp%d", o->pidfile, (int)getpid());
-	if (!(f = fopen(tmp, "w")) || fprintf(f, "%d\n", (int)pid) < 0 ||
-	    fclose(f) != 0 || rename(tmp, o->pidfile) != 0)
+	if (!(f = fopen(tmp, "w")))
 		die(errno, "writing --pidfile %s", o->pidfile);
+	if (fprintf(f, "%d\n", (int)pid) < 0 || fclose(f) != 0 || rename(tmp, o->pidfile) != 0) {
+		int err = errno;
+
+		unlink(tmp); /* a failed write leaves no half-made file behind */
+		die(err, "writing --pidfile %s", o->pidfile);
+	}
 	pidfile_written = o->pidfile;
 }
 
@@ -173,18 +183,76 @@ void remove_pidfile(const struct demo_opts *o)
 		warn_errno(errno, "unlink(\"%s\")", o->pidfile);
 }
 
+int pidfd_for(pid_t child)
+{
+	return (int)syscall(SYS_pidfd_open, child, 0); /* close-on-exec already */
+}
+
+int pidfd_signal(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int pidfd_end(int *pidfd, int sig)
+{
+	siginfo_t info = { 0 };
+	int status = -1;
+
+	if (*pidfd < 0)
+		return -1;
+	pidfd_signal(*pidfd, sig); /* ESRCH: it has ended already */
+	/* P_PIDFD (Linux 5.4) waits for exactly this process; ECHILD if the
+	 * lab has reaped it already. */
+	while (waitid((idtype_t)NSLAB_P_PIDFD, (id_t)*pidfd, &info, WEXITED) != 0)
+		if (errno != EINTR)
+			break;
+	if (info.si_pid > 0)
+		status = info.si_code == CLD_EXITED ? W_EXITCODE(info.si_status, 0)
+						    : W_EXITCODE(0, info.si_status);
+	close(*pidfd);
+	*pidfd = -1;
+	return status;
+}
+
 void watch_child(pid_t child)
 {
-	watched = child; /* set, then look: a signal in between is seen by one side */
-	if (nslab_interrupted && child > 0)
-		kill(child, SIGKILL);
+	int old = watched, fd = -1;
+
+	/* Opened before the child can have been reaped (only we reap it). */
+	if (child > 0 && (fd = pidfd_for(child)) < 0)
+		die(errno, "pidfd_open(%d)", (int)child);
+	watched = fd; /* set, then look: a signal in between is seen by one side */
+	if (old >= 0)
+		close(old);
+	if (nslab_interrupted && fd >= 0)
+		pidfd_signal(fd, SIGKILL);
+}
+
+int signal_child(int sig)
+{
+	if (watched < 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return pidfd_signal(watched, sig);
+}
+
+void end_child(void)
+{
+	int fd = watched;
+
+	watched = -1;
+	pidfd_end(&fd, SIGKILL);
 }
 
 void child_begin(void)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) /* do not outlive a killed demo */
 		die(errno, "prctl(PR_SET_PDEATHSIG)");
-	watched = nslab_interrupted = 0;
+	if (watched >= 0) /* the parent's hold on a child is not ours */
+		close(watched);
+	watched = -1;
+	nslab_interrupted = 0;
 	nslab_cleanup = NULL; /* the parent's cleanup is not the child's to run */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
@@ -204,9 +272,9 @@ void hold(pid_t child, const char *const commands[])
 	/* Enter on a terminal; a pidfd (Linux 5.3) is readable once CHILD ends. */
 	struct pollfd p[2] = {
 		{ .fd = tty ? STDIN_FILENO : -1, .events = POLLIN },
-		{ .fd = child > 0 ? (int)syscall(SYS_pidfd_open, child, 0) : -1, .events = POLLIN },
+		{ .fd = child > 0 ? pidfd_for(child) : -1, .events = POLLIN },
 	};
-	pid_t saved = watched;
+	int saved = watched;
 	sigset_t all, old;
 	char buf[256];
 
@@ -219,7 +287,7 @@ void hold(pid_t child, const char *const commands[])
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	if (!nslab_interrupted) { /* else the child is gone already */
-		watched = 0;      /* ending a hold is no reason to kill */
+		watched = -1;     /* ending a hold is no reason to kill */
 		while (ppoll(p, 2, NULL, &old) < 0 && !nslab_interrupted)
 			;
 		if (p[0].revents && read(STDIN_FILENO, buf, sizeof buf) < 0)

@@ -46,7 +46,17 @@ bool demo_common_option(int c, struct demo_opts *o); /* false: the lab's own */
 void demo_check_opts(const struct demo_opts *o);     /* before any setup */
 void write_pidfile(const struct demo_opts *o, pid_t pid);
 void remove_pidfile(const struct demo_opts *o);
-void watch_child(pid_t child);  /* a signal now SIGKILLs CHILD (0: none) */
+/* A child is held by a pidfd (Linux 5.3), never by its PID alone: once a
+ * child is reaped, the kernel may give its PID to any new process, but a
+ * pidfd names one process for as long as it is open, and a signal sent
+ * through it to a process that has ended fails (ESRCH) instead of reaching
+ * another.  So the demo never signals a process that is not its own. */
+void watch_child(pid_t child); /* a signal now SIGKILLs CHILD (0: none) */
+void end_child(void); /* SIGKILL the watched child, reap it unless reaped, let go */
+int signal_child(int sig);            /* to the watched child, by its pidfd */
+int pidfd_for(pid_t child);           /* -1 and errno if it cannot be had */
+int pidfd_signal(int pidfd, int sig); /* 0, or -1 and errno (ESRCH: ended) */
+int pidfd_end(int *pidfd, int sig);   /* signal, reap, close: wait status */
 void child_begin(void);         /* in a cloned child: die with the demo */
 void shell_owns_terminal(void); /* Ctrl-C is an interactive shell's now */
 /* Print COMMANDS to try from a second terminal; wait for Enter, a signal

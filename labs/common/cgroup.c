@@ -1,0 +1,110 @@
+/* cgroup.c - the cgroup plumbing described in cgroup.h. */
+#include "cgroup.h"
+#include "nslab.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+enum { BATCH = 256 /* pidfds open at once: well under the usual 1024 */ };
+
+long cgroup_procs(const char *dir, pid_t **pids)
+{
+	char path[PATH_MAX + 16];
+	size_t n = 0, cap = 64;
+	pid_t *v = malloc(cap * sizeof *v), *bigger;
+	long pid;
+	FILE *f;
+
+	*pids = NULL;
+	snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+	if (!v)
+		return -1;
+	if (!(f = fopen(path, "re"))) {
+		free(v);
+		return -1;
+	}
+	/* Read line by line, not into a fixed buffer: a cgroup may hold
+	 * thousands of processes, and half a PID is another process's PID. */
+	while (fscanf(f, "%ld", &pid) == 1) {
+		if (n == cap) {
+			cap *= 2;
+			if (!(bigger = realloc(v, cap * sizeof *v))) {
+				free(v);
+				fclose(f);
+				return -1;
+			}
+			v = bigger;
+		}
+		v[n++] = (pid_t)pid;
+	}
+	fclose(f);
+	*pids = v;
+	return (long)n;
+}
+
+static int by_number(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a;
+	pid_t y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* SIGKILL those of PIDS[0..N) still in DIR.  A PID read a moment ago may
+ * since have ended and been given to a process outside: so each is first
+ * held by a pidfd, then DIR is read again, and only a process still listed
+ * there is signalled - through its pidfd, which names the process we held
+ * (if that one has ended meanwhile, the signal fails and reaches nobody). */
+static void kill_batch(const char *dir, const pid_t *pids, long n)
+{
+	int fds[BATCH];
+	pid_t *now;
+	long m;
+
+	for (long i = 0; i < n; i++)
+		fds[i] = pidfd_for(pids[i]); /* -1: ended already */
+	if ((m = cgroup_procs(dir, &now)) > 0) {
+		qsort(now, (size_t)m, sizeof *now, by_number);
+		for (long i = 0; i < n; i++)
+			if (fds[i] >= 0 && bsearch(&pids[i], now, (size_t)m, sizeof *now, by_number))
+				pidfd_signal(fds[i], SIGKILL);
+	}
+	free(now);
+	for (long i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+bool cgroup_kill_all(const char *dir)
+{
+	char path[PATH_MAX + 16];
+	pid_t *pids;
+	long n = -1;
+	int fd;
+
+	/* cgroup v2 (Linux 5.14+) ends them all in one write, in the kernel. */
+	snprintf(path, sizeof path, "%s/cgroup.kill", dir);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0) {
+		if (write(fd, "1", 1) != 1)
+			warn_errno(errno, "writing 1 to %s", path);
+		close(fd);
+	}
+	/* Killed processes leave the list in milliseconds; 250 looks of 20 ms.
+	 * cgroup.procs is opened afresh each time: an open one keeps its list. */
+	for (int tries = 0; tries < 250; tries++) {
+		if ((n = cgroup_procs(dir, &pids)) <= 0) {
+			free(pids);
+			break;
+		}
+		for (long i = 0; i < n; i += BATCH)
+			kill_batch(dir, pids + i, n - i < BATCH ? n - i : BATCH);
+		free(pids);
+		poll(NULL, 0, 20);
+	}
+	return n <= 0;
+}
