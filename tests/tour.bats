@@ -23,11 +23,30 @@ setup_file() { snapshot_before; }
 		n=${n%%-*}
 		grep -qE "^  Lab $n  ok  " <<<"$output" || fail "the summary has no 'Lab $n ok'"
 	done
+	# The summary says truly who made Lab 07's namespace.
 	if as_nobody test -x "$KIT/labs/07-user/user_demo"; then
 		[[ "$output" == *"(as uid 65534, the user who ran sudo: no root needed)"* ]]
+		grep -q '^  Lab 07  ok    root inside a user namespace made without sudo' <<<"$output"
 	else
 		[[ "$output" == *"(as root: uid 65534, who ran sudo, cannot reach "* ]]
+		grep -q '^  Lab 07  ok    root inside a user namespace (made as root this time' <<<"$output"
 	fi
+}
+
+@test "tour: run as root without sudo, the summary does not say Lab 07 was made without sudo" {
+	require_root
+	run -0 env -u SUDO_UID -u SUDO_GID "$TOUR" 07 </dev/null
+	[[ "$output" != *"Lab 01"* ]]
+	[[ "$output" == *"(as root: not started through sudo, so there is no user to run it as"* ]]
+	grep -q '^  Lab 07  ok    root inside a user namespace (made as root this time' <<<"$output"
+	! grep -q 'made without sudo' <<<"$output"
+}
+
+@test "tour: a lab number that does not exist, or a word, is a usage error" {
+	run -2 "$TOUR" 13
+	[[ "$output" == *"there is no Lab 13"* ]]
+	run -2 "$TOUR" --all
+	[[ "$output" == *"'--all' is not a lab number"* ]]
 }
 
 @test "tour: nothing named nslab is left behind" {

@@ -57,6 +57,10 @@ packages=(
 	busybox-static
 	# modprobe, for the veth driver on kernels that build it as a module.
 	kmod
+	# Every page types `sudo`; a minimal Debian install has none.
+	sudo
+	# The safety tests watch which processes a demo signals (strace -f).
+	strace
 )
 if [ "$vm_check" = 1 ]; then
 	packages+=(
