@@ -6,7 +6,9 @@ CFLAGS ?= -O2 -g
 # What the kit needs whatever CFLAGS a user gives: C11 with the GNU
 # declarations (clone, pipe2, strerrorname_np), warnings, and header
 # dependencies (-MMD -MP), so editing a header rebuilds what uses it.
-KIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -MMD -MP
+# -Wmissing-prototypes: a function shared between files is declared once,
+# in a header that both include.
+KIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wmissing-prototypes -MMD -MP
 ifeq ($(WERROR),1)
 KIT_CFLAGS += -Werror
 endif
@@ -15,7 +17,10 @@ KIT_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS    += -fsanitize=address,undefined
 endif
 
-COMMON := $(patsubst %.c,%.o,$(wildcard labs/common/*.c))
+# labs/common: the shared modules, one idea each (see labs/common/*.h),
+# linked from an archive so that a lab takes only the modules it uses.
+COMMON_OBJS := $(patsubst %.c,%.o,$(wildcard labs/common/*.c))
+COMMON := labs/common/libnslab.a
 # Every lab directory labs/NN-topic/ builds one program: NAME_demo from
 # NAME_demo.c; Labs 11 and 12 build mini_container and nsbench.
 DEMOS  := $(patsubst %.c,%,$(sort $(wildcard labs/[0-9][0-9]-*/*_demo.c))) \
@@ -26,9 +31,9 @@ TOOLS  := tools/nsinfo
 ROOTFS := labs/rootfs
 # A lab's program is every .c file in its directory, plus labs/common.
 lab_objs = $(patsubst %.c,%.o,$(wildcard $(dir $(1))*.c))
-OBJS   := $(COMMON) $(foreach d,$(DEMOS),$(call lab_objs,$(d))) tools/nsinfo.o
+OBJS   := $(COMMON_OBJS) $(foreach d,$(DEMOS),$(call lab_objs,$(d))) tools/nsinfo.o
 
-.PHONY: all check demo vm-check clean help FORCE
+.PHONY: all check demo vm-check clean help format format-check FORCE
 .DEFAULT_GOAL := all
 
 all: $(DEMOS) $(TOOLS) $(ROOTFS)/.nslab-rootfs
@@ -44,10 +49,14 @@ FLAGS_NOW := $(CC) $(CFLAGS) $(KIT_CFLAGS) $(LDFLAGS)
 %.o: %.c .build-flags
 	$(CC) $(CFLAGS) $(KIT_CFLAGS) -c -o $@ $<
 
+$(COMMON): $(COMMON_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
 $(foreach d,$(DEMOS),$(eval $(d): $(call lab_objs,$(d)) $(COMMON)))
 $(DEMOS) $(TOOLS): .build-flags
-	$(CC) $(CFLAGS) $(KIT_CFLAGS) -o $@ $(filter %.o,$^) $(LDFLAGS)
-tools/nsinfo: tools/nsinfo.o
+	$(CC) $(CFLAGS) $(KIT_CFLAGS) -o $@ $(filter %.o %.a,$^) $(LDFLAGS)
+tools/nsinfo: tools/nsinfo.o $(COMMON)
 
 $(ROOTFS)/.nslab-rootfs: tools/mkrootfs
 	tools/mkrootfs --quiet $(ROOTFS)
@@ -64,8 +73,17 @@ demo: all
 vm-check: all
 	@tests/vm/run
 
+# One formatter for every C file: .clang-format (the kernel's style, 100
+# columns).  `make format` applies it; `make format-check` (run by CI)
+# fails on a file that is not formatted and on one past its length limit.
+C_FILES = $(sort $(wildcard labs/*/*.c labs/*/*.h tools/*.c))
+format:
+	clang-format -i $(C_FILES)
+format-check:
+	@tools/c-sizes $(C_FILES)
+
 clean:
-	rm -f $(DEMOS) $(TOOLS) $(OBJS) $(OBJS:.o=.d) .build-flags
+	rm -f $(DEMOS) $(TOOLS) $(OBJS) $(OBJS:.o=.d) $(COMMON) .build-flags
 	if [ -f $(ROOTFS)/.nslab-rootfs ]; then rm -rf $(ROOTFS); fi
 	@echo '(the VM kernel cache .vm-cache/ is kept; remove it by hand if you like)'
 
@@ -76,6 +94,8 @@ help:
 	@echo '  sudo make demo    build, then run the labs in order as a narrated tour'
 	@echo '  sudo make vm-check  run the suite in a qemu VM: another kernel, cgroup v2 only'
 	@echo '                    (needs: sudo vagrant/provision.sh --vm-check)'
+	@echo '  make format       format every C file with clang-format (.clang-format)'
+	@echo '  make format-check fail on unformatted C or a file past its length limit'
 	@echo '  make clean        remove what the build made'
 	@echo 'Variables:'
 	@echo '  WERROR=1          treat compiler warnings as errors'

@@ -25,12 +25,10 @@ static const char *uts_name(const char *option, const char *name)
 void parse_args(int argc, char **argv, struct demo_opts *opts, const char **hostname,
 		const char **domainname)
 {
-	static const struct option longopts[] = {
-		DEMO_COMMON_LONGOPTS,
-		{ "hostname", required_argument, NULL, 'n' },
-		{ "domainname", required_argument, NULL, 'd' },
-		{ 0 }
-	};
+	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
+						  { "hostname", required_argument, NULL, 'n' },
+						  { "domainname", required_argument, NULL, 'd' },
+						  { 0 } };
 	int c;
 
 	demo_begin("uts_demo", usage);

@@ -111,8 +111,8 @@ int main(int argc, char **argv)
 		die(errno, "clone(CLONE_NEWUTS)");
 	step(2, "clone(CLONE_NEWUTS) -> child %d (inside its own UTS namespace)", (int)child);
 	note("the child starts with a copy of the host's names");
-	watch_child(child); /* from now on Ctrl-C ends the child too */
-	close(to_parent[1]); /* so that the child's end of it alone decides EOF */
+	watch_child(child);		     /* from now on Ctrl-C ends the child too */
+	close(to_parent[1]);		     /* so that the child's end of it alone decides EOF */
 	if (write(to_child[1], "x", 1) != 1) /* "go on" */
 		warn_errno(errno, "write(sync pipe)");
 

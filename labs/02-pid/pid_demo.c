@@ -103,8 +103,8 @@ static int middle_main(void *arg)
 	if (orphan == 0) {
 		if (read(check[0], &byte, 1) != 1) /* until the middle is reaped */
 			return EXIT_RUNTIME;
-		note("orphan %d: getppid() -> %d (adopted by this namespace's init)",
-		     (int)getpid(), (int)getppid());
+		note("orphan %d: getppid() -> %d (adopted by this namespace's init)", (int)getpid(),
+		     (int)getppid());
 		return 0; /* fork() copied the way out too: this ends the orphan */
 	}
 	if ((sleeper = fork()) < 0)
@@ -112,8 +112,8 @@ static int middle_main(void *arg)
 	if (sleeper == 0)
 		for (;;)
 			pause(); /* until the kernel kills it */
-	note("middle %d: fork() -> orphan %d and sleeper %d, then exit", (int)getpid(),
-	     (int)orphan, (int)sleeper);
+	note("middle %d: fork() -> orphan %d and sleeper %d, then exit", (int)getpid(), (int)orphan,
+	     (int)sleeper);
 	return 0;
 }
 
@@ -188,8 +188,8 @@ static int level_main(void *arg)
 	if (level == nest)
 		return innermost();
 	/* Say it before cloning, so that the next level cannot print first. */
-	note("level %d: PID %d here, getppid() %d; clone(%s) for level %d", level,
-	     (int)getpid(), (int)getppid(), FLAG_NAMES(level + 1), level + 1);
+	note("level %d: PID %d here, getppid() %d; clone(%s) for level %d", level, (int)getpid(),
+	     (int)getppid(), FLAG_NAMES(level + 1), level + 1);
 	next = clone(level_main, stacks[level] + STACK_SIZE,
 		     CLONE_NEWPID | NEWNS(level + 1) | SIGCHLD, (void *)(long)(level + 1));
 	if (next < 0)
@@ -211,8 +211,8 @@ static pid_t show_host_view(pid_t inner)
 	step(5, "host: /proc/%d/status says NSpid: %s", (int)inner, nspid);
 	note("one number per PID namespace, outermost first: the host sees inside,");
 	note("inside cannot see out (getppid() was 0)");
-	result("host:    the same process is PID %d here and PID 1 inside (NSpid: %s)",
-	       (int)inner, nspid);
+	result("host:    the same process is PID %d here and PID 1 inside (NSpid: %s)", (int)inner,
+	       nspid);
 	if (!opts.shell && (sleeper = descendant(inner, 1)) > 0 &&
 	    read_nspid(sleeper, nspid, sizeof nspid))
 		note("the sleeper, adopted by PID 1: host PID %d, NSpid: %s", (int)sleeper, nspid);
@@ -242,10 +242,10 @@ static void cleanup(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		DEMO_COMMON_LONGOPTS, { "mount-proc", no_argument, NULL, 'm' },
-		{ "nest", required_argument, NULL, 'n' }, { 0 }
-	};
+	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
+						  { "mount-proc", no_argument, NULL, 'm' },
+						  { "nest", required_argument, NULL, 'n' },
+						  { 0 } };
 	int c, status, sleeper_fd = -1;
 	pid_t inner, sleeper = 0;
 	char byte, cmd[3][80];
@@ -268,7 +268,8 @@ int main(int argc, char **argv)
 		die(errno, "pipe2()");
 	/* Level 1 runs level_main() on its own stack (given by its top: stacks
 	 * grow down) as PID 1 of a new PID namespace; SIGCHLD says when it ends. */
-	child = clone(level_main, stacks[0] + STACK_SIZE, CLONE_NEWPID | NEWNS(1) | SIGCHLD, (void *)1);
+	child = clone(level_main, stacks[0] + STACK_SIZE, CLONE_NEWPID | NEWNS(1) | SIGCHLD,
+		      (void *)1);
 	if (child < 0)
 		die(errno, "clone(%s)", FLAG_NAMES(1));
 	watch_child(child);
@@ -276,7 +277,7 @@ int main(int argc, char **argv)
 	if (nest > 1)
 		note("each level clones the next: %d namespaces deep", nest);
 	close(start[0]), close(ready[1]), close(done[0]); /* the children's ends decide EOF */
-	if (write(start[1], "x", 1) != 1) /* "go on" */
+	if (write(start[1], "x", 1) != 1)		  /* "go on" */
 		warn_errno(errno, "write(sync pipe)");
 	close(start[1]);
 
@@ -290,7 +291,8 @@ int main(int argc, char **argv)
 		write_pidfile(&opts, inner);
 		snprintf(cmd[0], 80, "sudo grep NSpid /proc/%d/status", (int)inner);
 		snprintf(cmd[1], 80, "sudo lsns -t pid -p %d", (int)inner);
-		snprintf(cmd[2], 80, "sudo nsenter -t %d -p%s ps -ef", (int)inner, mount_proc ? " -m" : "");
+		snprintf(cmd[2], 80, "sudo nsenter -t %d -p%s ps -ef", (int)inner,
+			 mount_proc ? " -m" : "");
 		if (opts.hold)
 			hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], NULL });
 		if (opts.shell)

@@ -227,10 +227,10 @@ static void look_from_outside(pid_t child)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		DEMO_COMMON_LONGOPTS, { "rootfs", required_argument, NULL, 'r' },
-		{ "hold-before-mount", no_argument, NULL, 'B' }, { 0 }
-	};
+	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
+						  { "rootfs", required_argument, NULL, 'r' },
+						  { "hold-before-mount", no_argument, NULL, 'B' },
+						  { 0 } };
 	const char *rootfs_option = NULL;
 	int c, status, left;
 	pid_t child;
@@ -263,7 +263,7 @@ int main(int argc, char **argv)
 		die(errno, "clone(CLONE_NEWPID|CLONE_NEWNS)");
 	watch_child(child);
 	step(2, "clone(CLONE_NEWPID|CLONE_NEWNS) -> child %d (PID 1 inside)", (int)child);
-	close(to_parent[1]); /* so that the child's end of it alone decides EOF */
+	close(to_parent[1]);		     /* so that the child's end of it alone decides EOF */
 	if (write(to_child[1], "x", 1) != 1) /* "go on" */
 		warn_errno(errno, "write(sync pipe)");
 
@@ -289,8 +289,8 @@ int main(int argc, char **argv)
 	/* The proc mount lived in the child's mount namespace, which died with
 	 * its last process; with "/" private, the host never saw it. */
 	left = mounts_under(rootfs);
-	step(9, "the child exited (status %d); host mounts under %s: %d",
-	     demo_exit_code(status), rootfs, left);
+	step(9, "the child exited (status %d); host mounts under %s: %d", demo_exit_code(status),
+	     rootfs, left);
 	if (left) {
 		fprintf(stderr, "%s: %d mount(s) left under %s\n", nslab_prog, left, rootfs);
 		return EXIT_RUNTIME;

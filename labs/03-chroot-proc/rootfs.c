@@ -67,15 +67,19 @@ static void find_default(char dir[PATH_MAX])
 	dir[n] = '\0';
 	/* .../labs/03-chroot-proc/chroot_proc_demo -> .../labs */
 	if (!cut_last(dir) || !cut_last(dir) || strlen(dir) + sizeof "/rootfs" > PATH_MAX) {
-		fprintf(stderr, "%s: cannot find labs/rootfs from this program's path; "
-				"give --rootfs DIR\n", nslab_prog);
+		fprintf(stderr,
+			"%s: cannot find labs/rootfs from this program's path; "
+			"give --rootfs DIR\n",
+			nslab_prog);
 		exit(EXIT_RUNTIME);
 	}
 	strcat(dir, "/rootfs");
 	snprintf(marker, sizeof marker, "%s/.nslab-rootfs", dir);
 	if (access(marker, F_OK) != 0 || !has_sh(dir)) {
-		fprintf(stderr, "%s: no root filesystem in %s: run `make` first (it builds one "
-				"with tools/mkrootfs), or give --rootfs DIR\n", nslab_prog, dir);
+		fprintf(stderr,
+			"%s: no root filesystem in %s: run `make` first (it builds one "
+			"with tools/mkrootfs), or give --rootfs DIR\n",
+			nslab_prog, dir);
 		exit(EXIT_RUNTIME);
 	}
 }
@@ -111,8 +115,9 @@ void choose_rootfs(const char *option, char dir[PATH_MAX])
 	/* A proc left mounted there by the shell way without --mount would be
 	 * copied into the child's mount table: /proc would not be empty. */
 	if ((n = mounts_under(dir)) > 0) {
-		fprintf(stderr, "%s: %d mount(s) below %s already (see: findmnt -l | grep %s);\n"
-				"a proc from the shell way without --mount? sudo umount %s/proc\n",
+		fprintf(stderr,
+			"%s: %d mount(s) below %s already (see: findmnt -l | grep %s);\n"
+			"a proc from the shell way without --mount? sudo umount %s/proc\n",
 			nslab_prog, n, dir, dir, dir);
 		exit(EXIT_RUNTIME);
 	}

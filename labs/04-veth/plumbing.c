@@ -59,7 +59,8 @@ static void parse_name(const char *s, char *host_if, char *ns_if)
 {
 	/* A link name has at most IFNAMSIZ-1 = 15 bytes; 'h' or 'c' takes one. */
 	if (strncmp(s, "nslab", 5) != 0 || strlen(s) > IFNAMSIZ - 2)
-		usage_error("--name must start with \"nslab\" and have at most %d characters", IFNAMSIZ - 2);
+		usage_error("--name must start with \"nslab\" and have at most %d characters",
+			    IFNAMSIZ - 2);
 	for (const char *p = s; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
 			usage_error("--name may use letters, digits, '-' and '_' only");
@@ -70,12 +71,10 @@ static void parse_name(const char *s, char *host_if, char *ns_if)
 void parse_args(int argc, char **argv, struct demo_opts *opts, struct in_addr *host_ip,
 		struct in_addr *ns_ip, char *host_if, char *ns_if)
 {
-	static const struct option longopts[] = {
-		DEMO_COMMON_LONGOPTS,
-		{ "subnet", required_argument, NULL, 's' },
-		{ "name", required_argument, NULL, 'N' },
-		{ 0 }
-	};
+	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
+						  { "subnet", required_argument, NULL, 's' },
+						  { "name", required_argument, NULL, 'N' },
+						  { 0 } };
 	char name[IFNAMSIZ];
 	int c;
 
@@ -178,7 +177,8 @@ static int rtnl_talk(int fd, rtnl_cb cb, void *arg)
 	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
 	uint32_t mine = req.hdr.nlmsg_seq = ++seq;
 
-	if (sendto(fd, req.buf, req.hdr.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
+	if (sendto(fd, req.buf, req.hdr.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) <
+	    0)
 		return -errno;
 	for (;;) {
 		struct sockaddr_nl from;
@@ -191,7 +191,8 @@ static int rtnl_talk(int fd, rtnl_cb cb, void *arg)
 			return -errno;
 		if (fromlen != sizeof from || from.nl_pid != 0)
 			continue;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n);
+		     h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_seq == 0 && h->nlmsg_type == RTM_NEWLINK)
 				link_news = true; /* a notice that came with the answer */
 			if (h->nlmsg_seq != mine)
@@ -207,7 +208,8 @@ static int rtnl_talk(int fd, rtnl_cb cb, void *arg)
 				/* A dump ends here; a negative int is its error. */
 				const int *err = NLMSG_DATA(h);
 
-				return h->nlmsg_len >= NLMSG_LENGTH(sizeof *err) && *err < 0 ? *err : 0;
+				return h->nlmsg_len >= NLMSG_LENGTH(sizeof *err) && *err < 0 ? *err
+											     : 0;
 			}
 			if (cb)
 				cb(h, arg);
@@ -224,7 +226,8 @@ int rtnl_ask(int fd)
  * each known one in TB[type] (TB has MAX+1 entries). */
 static void rtnl_parse(const struct nlmsghdr *h, size_t body_len, struct rtattr **tb, int max)
 {
-	const struct rtattr *a = (const void *)((const char *)NLMSG_DATA(h) + NLMSG_ALIGN(body_len));
+	const struct rtattr *a =
+		(const void *)((const char *)NLMSG_DATA(h) + NLMSG_ALIGN(body_len));
 	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(body_len);
 
 	memset(tb, 0, sizeof *tb * (size_t)(max + 1));
@@ -324,8 +327,8 @@ static const char *name_of(const struct linkmap *m, int index)
 
 static void on_link(const struct nlmsghdr *h, void *arg)
 {
-	static const char *const operstate[] = { "UNKNOWN", "NOTPRESENT", "DOWN",
-		"LOWERLAYERDOWN", "TESTING", "DORMANT", "UP" };
+	static const char *const operstate[] = { "UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN",
+						 "TESTING", "DORMANT",	  "UP" };
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
 	struct linkmap *m = arg;
 	struct rtattr *tb[IFLA_MAX + 1];
@@ -384,8 +387,8 @@ static void on_addr(const struct nlmsghdr *h, void *arg)
 	rtnl_parse(h, sizeof *ifa, tb, IFA_MAX);
 	if (!tb[IFA_LOCAL])
 		return;
-	snprintf(addr, sizeof addr, "%s/%d", inet_ntop(AF_INET, RTA_DATA(tb[IFA_LOCAL]), ip, sizeof ip),
-		 ifa->ifa_prefixlen);
+	snprintf(addr, sizeof addr, "%s/%d",
+		 inet_ntop(AF_INET, RTA_DATA(tb[IFA_LOCAL]), ip, sizeof ip), ifa->ifa_prefixlen);
 	/* The name last: its length varies with the PID in it. */
 	note("  addr  %-18s dev %s", addr, name_of(arg, (int)ifa->ifa_index));
 }
@@ -394,16 +397,19 @@ static void on_route(const struct nlmsghdr *h, void *arg)
 {
 	const struct rtmsg *rt = NLMSG_DATA(h);
 	struct rtattr *tb[RTA_MAX + 1];
-	char ip[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN + 4] = "default", gw[INET_ADDRSTRLEN + 5] = "";
+	char ip[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN + 4] = "default",
+							gw[INET_ADDRSTRLEN + 5] = "";
 
-	if (h->nlmsg_type != RTM_NEWROUTE || rt->rtm_family != AF_INET || rt->rtm_table != RT_TABLE_MAIN)
+	if (h->nlmsg_type != RTM_NEWROUTE || rt->rtm_family != AF_INET ||
+	    rt->rtm_table != RT_TABLE_MAIN)
 		return;
 	rtnl_parse(h, sizeof *rt, tb, RTA_MAX);
 	if (tb[RTA_DST])
 		snprintf(dst, sizeof dst, "%s/%d",
 			 inet_ntop(AF_INET, RTA_DATA(tb[RTA_DST]), ip, sizeof ip), rt->rtm_dst_len);
 	if (tb[RTA_GATEWAY])
-		snprintf(gw, sizeof gw, "via %s", inet_ntop(AF_INET, RTA_DATA(tb[RTA_GATEWAY]), ip, sizeof ip));
+		snprintf(gw, sizeof gw, "via %s",
+			 inet_ntop(AF_INET, RTA_DATA(tb[RTA_GATEWAY]), ip, sizeof ip));
 	note("  route %-18s %s%sdev %s", dst, gw, *gw ? " " : "",
 	     tb[RTA_OIF] ? name_of(arg, *(int *)RTA_DATA(tb[RTA_OIF])) : "?");
 }
@@ -460,7 +466,8 @@ double udp_echo(int a, int b, struct sockaddr_in to)
 	errno = EMSGSIZE; /* a datagram of another size fails without setting errno */
 	if (sendto(a, "ping", 4, 0, (struct sockaddr *)&to, sizeof to) != 4 ||
 	    recvfrom(b, buf, sizeof buf, 0, (struct sockaddr *)&from, &len) != 4 ||
-	    sendto(b, buf, 4, 0, (struct sockaddr *)&from, len) != 4 || recv(a, buf, sizeof buf, 0) != 4)
+	    sendto(b, buf, 4, 0, (struct sockaddr *)&from, len) != 4 ||
+	    recv(a, buf, sizeof buf, 0) != 4)
 		die(errno == EAGAIN ? ETIMEDOUT : errno, "UDP echo with %s (2 s at most)",
 		    inet_ntoa(to.sin_addr));
 	clock_gettime(CLOCK_MONOTONIC, &t1);

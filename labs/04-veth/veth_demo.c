@@ -49,11 +49,11 @@ struct sockaddr_in udp_bind(int fd, const char *ifname, struct in_addr addr);
 double udp_echo(int a, int b, struct sockaddr_in to);
 
 static struct demo_opts opts;
-static struct in_addr host_ip, ns_ip; /* .1 and .2 of the subnet */
-static char host_if[IFNAMSIZ], ns_if[IFNAMSIZ]; /* nslab<demo's PID>h and c */
+static struct in_addr host_ip, ns_ip;		  /* .1 and .2 of the subnet */
+static char host_if[IFNAMSIZ], ns_if[IFNAMSIZ];	  /* nslab<demo's PID>h and c */
 static int host_nl = -1, ns_nl = -1, ns_udp = -1; /* netlink each side; UDP inside */
 static pid_t child;
-static bool pair_made; /* by us, and not deleted yet */
+static bool pair_made;	/* by us, and not deleted yet */
 static int to_child[2]; /* a byte: "become the shell"; EOF: "exit now" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
@@ -105,7 +105,8 @@ static void open_sockets_inside(void)
 		die(errno, "open(\"%s\")", self < 0 ? "/proc/self/ns/net" : path);
 	if (setns(inside, CLONE_NEWNET) != 0)
 		die(errno, "setns(%s, CLONE_NEWNET)", path);
-	if ((ns_nl = rtnl_socket()) < 0 || (ns_udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+	if ((ns_nl = rtnl_socket()) < 0 ||
+	    (ns_udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		err = errno;
 	if (setns(self, CLONE_NEWNET) != 0)
 		die(errno, "setns(/proc/self/ns/net, CLONE_NEWNET)");
@@ -158,7 +159,9 @@ static int move_link(const char *name, pid_t pid)
 static void address_and_up(int fd, const char *name, const struct in_addr *addr)
 {
 	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = 24 };
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
+				 .ifi_flags = IFF_UP,
+				 .ifi_change = IFF_UP };
 	int index = rtnl_link_index(fd, name), err;
 
 	if (addr) {
@@ -199,7 +202,8 @@ int main(int argc, char **argv)
 	/* The child runs child_main() on its own stack (given by its top:
 	 * stacks grow down) in a new network namespace; SIGCHLD will say
 	 * when it ends. */
-	child = clone(child_main, child_stack + sizeof child_stack, CLONE_NEWNET | SIGCHLD, (void *)sh);
+	child = clone(child_main, child_stack + sizeof child_stack, CLONE_NEWNET | SIGCHLD,
+		      (void *)sh);
 	if (child < 0)
 		die(errno, "clone(CLONE_NEWNET)");
 	watch_child(child);
@@ -215,7 +219,8 @@ int main(int argc, char **argv)
 		if ((err = create_veth_pair()))
 			die(-err, "RTM_NEWLINK (create veth %s + peer %s)", host_if, ns_if);
 		pair_made = true;
-		step(3, "RTM_NEWLINK kind \"veth\" -> %s + peer %s, both on the host", host_if, ns_if);
+		step(3, "RTM_NEWLINK kind \"veth\" -> %s + peer %s, both on the host", host_if,
+		     ns_if);
 	}
 	if (!nslab_interrupted) {
 		if ((err = move_link(ns_if, child)))
@@ -243,8 +248,10 @@ int main(int argc, char **argv)
 		ms = udp_echo(host_udp, ns_udp, ns_sa);
 		note("host %s:%d -> namespace %s:%d and back: %.3f ms (includes ARP)", host_str,
 		     ntohs(host_sa.sin_port), ns_str, ntohs(ns_sa.sin_port), ms);
-		note("namespace -> host and back: %.3f ms", ms = udp_echo(ns_udp, host_udp, host_sa));
-		result("traffic: crossed %s <-> %s both ways, round trip %.3f ms", host_if, ns_if, ms);
+		note("namespace -> host and back: %.3f ms",
+		     ms = udp_echo(ns_udp, host_udp, host_sa));
+		result("traffic: crossed %s <-> %s both ways, round trip %.3f ms", host_if, ns_if,
+		       ms);
 	}
 	if (!nslab_interrupted) {
 		step(7, "RTM_GETADDR and RTM_GETROUTE dumps on each side:");
@@ -263,7 +270,8 @@ int main(int argc, char **argv)
 			hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], NULL });
 	}
 	if (!nslab_interrupted && opts.shell) {
-		note("starting %s in the namespace; try `ip -br addr`, `ping %s`, then `exit`", sh, host_str);
+		note("starting %s in the namespace; try `ip -br addr`, `ping %s`, then `exit`", sh,
+		     host_str);
 		shell_owns_terminal();
 		if (write(to_child[1], "x", 1) != 1) /* "become the shell" */
 			warn_errno(errno, "write(sync pipe)");

@@ -38,7 +38,6 @@ void fmt_size(unsigned long long n, char *buf, size_t len);
 int read_str(const char *path, char *buf, size_t len);
 long long read_num(const char *path);
 long long read_key(const char *path, const char *key);
-bool has_word(const char *list, const char *word);
 bool has_child_cgroup(const char *dir);
 
 static struct demo_opts opts;
@@ -63,7 +62,10 @@ int write_file(const char *path, const char *s)
 }
 
 /* One of our cgroup's files, by its v2 name (v1 names most otherwise). */
-static const char *name(const char *v2name) { return v1 ? v1_name(v2name) : v2name; }
+static const char *name(const char *v2name)
+{
+	return v1 ? v1_name(v2name) : v2name;
+}
 static const char *cgfile(const char *v2name)
 {
 	static char path[sizeof cg + 64];
@@ -83,7 +85,7 @@ static void find_memory_controller(void)
 	if (!f)
 		die(errno, "fopen(\"/proc/self/mountinfo\")");
 	while (!root[0] && next_cgroup2(f, mnt, list, sizeof list))
-		if (has_word(list, "memory"))
+		if (has_word(list, "memory", ' '))
 			snprintf(root, sizeof root, "%s", mnt);
 		else
 			snprintf(why, sizeof why, "cgroup2 at %s offers only \"%s\"", mnt, list);
@@ -108,10 +110,12 @@ static void create_cgroup(void)
 	snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent);
 	if (!v1 && (err = read_str(path, list, sizeof list)) != 0)
 		die(err, "reading %s", path);
-	if (!v1 && !has_word(list, "memory")) {
+	if (!v1 && !has_word(list, "memory", ' ')) {
 		if ((err = write_file(path, "+memory")) != 0)
-			die(err, "writing \"+memory\" to %s%s", path, err != EBUSY ? "" :
-			    " (it holds processes of its own: choose another --parent)");
+			die(err, "writing \"+memory\" to %s%s", path,
+			    err != EBUSY
+				    ? ""
+				    : " (it holds processes of its own: choose another --parent)");
 		enabled_memory = true;
 	}
 	snprintf(cg, sizeof cg, "%s/nslab-mem-%d", parent, (int)getpid());
@@ -195,15 +199,17 @@ static void report_end(int status, char *peak, size_t len)
 	int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 	long long kills = read_key(cgfile("memory.events"), "oom_kill");
 
-	step(6, code == 128 + SIGKILL ? "the child was killed by SIGKILL (exit status %d)"
-				      : "the child exited with status %d", code);
+	step(6,
+	     code == 128 + SIGKILL ? "the child was killed by SIGKILL (exit status %d)"
+				   : "the child exited with status %d",
+	     code);
 	note_counters(cg, v1, peak, len);
 	if (kills > 0)
 		result("ended:   killed by the OOM killer at the limit (oom_kill %lld, peak %s)",
 		       kills, peak);
 	else
-		result("ended:   status %d, oom_kill %lld: the limit was never reached",
-		       code, kills);
+		result("ended:   status %d, oom_kill %lld: the limit was never reached", code,
+		       kills);
 }
 
 /* Step 7, on every way out (die() too).  rmdir fails (EBUSY) while a

@@ -193,11 +193,22 @@ static unsigned long long parse_size(const char *opt, const char *s, unsigned lo
 		n = n * 10 + (unsigned)(*p - '0');
 	}
 	switch (toupper((unsigned char)*p)) {
-	case '\0': break;
-	case 'K': mult = KiB; p++; break;
-	case 'M': mult = MiB; p++; break;
-	case 'G': mult = GiB; p++; break;
-	default: usage_error("%s takes a size such as 32M (suffix K, M or G), not '%s'", opt, s);
+	case '\0':
+		break;
+	case 'K':
+		mult = KiB;
+		p++;
+		break;
+	case 'M':
+		mult = MiB;
+		p++;
+		break;
+	case 'G':
+		mult = GiB;
+		p++;
+		break;
+	default:
+		usage_error("%s takes a size such as 32M (suffix K, M or G), not '%s'", opt, s);
 	}
 	if (*p)
 		usage_error("%s takes a size such as 32M, not '%s'", opt, s);
@@ -213,24 +224,32 @@ static unsigned long long parse_size(const char *opt, const char *s, unsigned lo
 void parse_options(int argc, char **argv, struct demo_opts *o, unsigned long long *limit,
 		   unsigned long long *alloc, unsigned long long *chunk, const char **parent)
 {
-	static const struct option longopts[] = {
-		DEMO_COMMON_LONGOPTS, { "limit", required_argument, NULL, 'l' },
-		{ "alloc", required_argument, NULL, 'a' }, { "step", required_argument, NULL, 's' },
-		{ "parent", required_argument, NULL, 'p' }, { 0 }
-	};
+	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
+						  { "limit", required_argument, NULL, 'l' },
+						  { "alloc", required_argument, NULL, 'a' },
+						  { "step", required_argument, NULL, 's' },
+						  { "parent", required_argument, NULL, 'p' },
+						  { 0 } };
 	int c;
 
 	while ((c = getopt_long(argc, argv, DEMO_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
-		case 'l': *limit = parse_size("--limit", optarg, 4 * KiB, 1 * GiB); break;
-		case 'a': *alloc = parse_size("--alloc", optarg, 4 * KiB, 8 * GiB); break;
-		case 's': *chunk = parse_size("--step", optarg, 4 * KiB, 8 * GiB); break;
+		case 'l':
+			*limit = parse_size("--limit", optarg, 4 * KiB, 1 * GiB);
+			break;
+		case 'a':
+			*alloc = parse_size("--alloc", optarg, 4 * KiB, 8 * GiB);
+			break;
+		case 's':
+			*chunk = parse_size("--step", optarg, 4 * KiB, 8 * GiB);
+			break;
 		case 'p':
 			if (!*optarg)
 				usage_error("--parent needs a cgroup directory");
 			*parent = optarg;
 			break;
-		default: demo_common_option(c, o);
+		default:
+			demo_common_option(c, o);
 		}
 	}
 	if (optind < argc)
@@ -256,17 +275,6 @@ bool has_child_cgroup(const char *dir)
 			strcmp(e->d_name, "..") != 0;
 	closedir(d);
 	return found;
-}
-
-/* Is WORD one of the space-separated words in LIST? */
-bool has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ' ') && (!p[n] || isspace((unsigned char)p[n])))
-			return true;
-	return false;
 }
 
 /* Each cgroup2 mount (MNT), with the controllers it offers: the words of

@@ -48,7 +48,7 @@ static char rootfs[PATH_MAX], scratch[PATH_MAX], leak_at[PATH_MAX + 8], kept_at[
 static char child_table[64]; /* /proc/CHILD/mountinfo */
 static pid_t child, prisoner, janitor;
 static int prisoner_fd = -1, janitor_fd = -1; /* pidfds: how we signal them */
-static int to_child[2], to_parent[2]; /* one byte at a time; EOF means "done" */
+static int to_child[2], to_parent[2];	      /* one byte at a time; EOF means "done" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 /* A byte to TO ("go on", "done"), then one from FROM; false: the other is gone. */
@@ -82,7 +82,8 @@ static void climb_out(void)
 	if (chroot(".") != 0 || chdir("/") != 0)
 		die(errno, "chroot(\".\")");
 	list_dir("/", names, sizeof names);
-	note("chroot(\"bin\") without chdir(); chdir(\"..\") %d times, until \"..\" is \".\";", climbs);
+	note("chroot(\"bin\") without chdir(); chdir(\"..\") %d times, until \"..\" is \".\";",
+	     climbs);
 	note("chroot(\".\"). ls / -> %s", names);
 }
 
@@ -204,7 +205,8 @@ static void watch_story(void)
 		plain_chroot();
 		if (!take_turns(to_child[1], to_parent[0]))
 			return;
-		claims_held &= root_is(child, rootfs, "still the rootfs: there is nothing above it");
+		claims_held &=
+			root_is(child, rootfs, "still the rootfs: there is nothing above it");
 	}
 	write_pidfile(&opts, child);
 	if (opts.hold)
@@ -257,8 +259,9 @@ int main(int argc, char **argv)
 	 * copy of "/" is then a peer of the host's, and mounts cross over. */
 	find_mount(HOST_TABLE, "/", NULL, propagation);
 	step(1, "host: \"/\" in %s: %s", HOST_TABLE, propagation);
-	note("%s: a copy of it would be its peer", strncmp(propagation, "shared:", 7) == 0
-	     ? "shared, as systemd makes it" : "not shared here; under systemd it is");
+	note("%s: a copy of it would be its peer",
+	     strncmp(propagation, "shared:", 7) == 0 ? "shared, as systemd makes it"
+						     : "not shared here; under systemd it is");
 	make_scratch(); /* (the janitor it starts must not inherit the pipes) */
 	if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(to_parent, O_CLOEXEC) != 0)
 		die(errno, "pipe2()");
@@ -273,7 +276,8 @@ int main(int argc, char **argv)
 		die(errno, "clone(CLONE_NEWNS|CLONE_NEWPID)");
 	watch_child(child);
 	snprintf(child_table, sizeof child_table, "/proc/%d/mountinfo", (int)child);
-	step(3, "clone(CLONE_NEWNS|CLONE_NEWPID) -> child %d, with a copy of our mounts", (int)child);
+	step(3, "clone(CLONE_NEWNS|CLONE_NEWPID) -> child %d, with a copy of our mounts",
+	     (int)child);
 	note("its copy of %s is a peer of ours: the same shared:N", scratch);
 	close(to_parent[1]); /* so that the child's end alone decides EOF */
 	watch_story();
@@ -295,7 +299,8 @@ int main(int argc, char **argv)
 	result("host:    umount2(\"%s\", MNT_DETACH), rmdir(): %s", scratch,
 	       leaked ? "STILL MOUNTED" : "nothing of ours is mounted");
 	if (!claims_held) {
-		fprintf(stderr, "%s: the host did not see what this lab expects (see above)\n", nslab_prog);
+		fprintf(stderr, "%s: the host did not see what this lab expects (see above)\n",
+			nslab_prog);
 		return EXIT_RUNTIME;
 	}
 out:

@@ -89,8 +89,10 @@ static void default_rootfs(char dir[PATH_MAX])
 	snprintf(dir, PATH_MAX, "%s/rootfs", exe);
 	snprintf(done, sizeof done, "%s/.nslab-rootfs", dir);
 	if (up < 2 || access(done, F_OK) != 0 || !rootfs_has_sh(dir)) {
-		fprintf(stderr, "%s: %s is not built: run `make` (tools/mkrootfs makes it), "
-				"or give --rootfs DIR\n", nslab_prog, dir);
+		fprintf(stderr,
+			"%s: %s is not built: run `make` (tools/mkrootfs makes it), "
+			"or give --rootfs DIR\n",
+			nslab_prog, dir);
 		exit(EXIT_RUNTIME);
 	}
 }
@@ -98,13 +100,11 @@ static void default_rootfs(char dir[PATH_MAX])
 void parse_args(int argc, char **argv, struct demo_opts *opts, bool *escape,
 		bool *hold_before_pivot, char rootfs[PATH_MAX])
 {
-	static const struct option longopts[] = {
-		DEMO_COMMON_LONGOPTS,
-		{ "escape", no_argument, NULL, 'e' },
-		{ "hold-before-pivot", no_argument, NULL, 'B' },
-		{ "rootfs", required_argument, NULL, 'r' },
-		{ 0 }
-	};
+	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
+						  { "escape", no_argument, NULL, 'e' },
+						  { "hold-before-pivot", no_argument, NULL, 'B' },
+						  { "rootfs", required_argument, NULL, 'r' },
+						  { 0 } };
 	const char *given = NULL;
 	int c;
 
@@ -219,8 +219,8 @@ static bool make_scratch_dir(char dir[PATH_MAX])
 		return false;
 	}
 	if (!realpath(made, dir) || strpbrk(dir, " \t\n\\")) {
-		fprintf(stderr, "%s: use a TMPDIR without links or blanks (not '%s')\n",
-			nslab_prog, tmp);
+		fprintf(stderr, "%s: use a TMPDIR without links or blanks (not '%s')\n", nslab_prog,
+			tmp);
 		rmdir(made);
 		return false;
 	}
@@ -260,7 +260,8 @@ pid_t start_janitor(char dir[PATH_MAX])
 	sigprocmask(SIG_SETMASK, &all, &old); /* the janitor is born with them blocked */
 	if ((pid = fork()) == 0) {
 		close(path[0]);
-		if (prctl(PR_SET_PDEATHSIG, SIGUSR1) != 0 || getppid() != demo || !make_scratch_dir(dir))
+		if (prctl(PR_SET_PDEATHSIG, SIGUSR1) != 0 || getppid() != demo ||
+		    !make_scratch_dir(dir))
 			_exit(EXIT_RUNTIME);
 		/* The demo has the path: wait.  (It is gone if nobody reads.) */
 		if (write(path[1], dir, strlen(dir) + 1) > 0)
@@ -315,7 +316,10 @@ void hold_with_commands(const struct demo_opts *o, pid_t child, pid_t prisoner, 
 	hold(child, cmds);
 }
 
-static int visible(const struct dirent *e) { return e->d_name[0] != '.'; }
+static int visible(const struct dirent *e)
+{
+	return e->d_name[0] != '.';
+}
 
 /* The names in DIR, sorted, dot files left out, into LIST. */
 void list_dir(const char *dir, char *list, size_t len)

@@ -23,11 +23,9 @@ static const char usage[] =
 
 void parse_args(int argc, char **argv, struct demo_opts *opts, const char **hostname)
 {
-	static const struct option longopts[] = {
-		DEMO_COMMON_LONGOPTS,
-		{ "hostname", required_argument, NULL, 'n' },
-		{ 0 }
-	};
+	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
+						  { "hostname", required_argument, NULL, 'n' },
+						  { 0 } };
 	int c;
 
 	demo_begin("user_demo", usage);
@@ -192,11 +190,13 @@ noreturn void refused(int err, const char *call)
 		fprintf(stderr, "    user.max_user_namespaces is %ld: %s\n", max,
 			max == 0 ? "no user namespace may be created at all"
 				 : "that many exist already for this user or namespace");
-		fprintf(stderr, "    a higher limit: sudo sysctl -w user.max_user_namespaces=10000\n");
+		fprintf(stderr,
+			"    a higher limit: sudo sysctl -w user.max_user_namespaces=10000\n");
 	} else if (denied && debian == 0 && outer_euid() != 0) {
-		fprintf(stderr, "    kernel.unprivileged_userns_clone is 0 (Debian's and Ubuntu's switch):\n"
-				"    only root may create user namespaces here. To allow ordinary users:\n"
-				"      sudo sysctl -w kernel.unprivileged_userns_clone=1\n");
+		fprintf(stderr,
+			"    kernel.unprivileged_userns_clone is 0 (Debian's and Ubuntu's switch):\n"
+			"    only root may create user namespaces here. To allow ordinary users:\n"
+			"      sudo sysctl -w kernel.unprivileged_userns_clone=1\n");
 	} else if (denied && apparmor == 1 && outer_euid() != 0) {
 		if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0)
 			exe[n] = '\0';
@@ -216,16 +216,19 @@ noreturn void refused(int err, const char *call)
 			"        sudo apparmor_parser -r /etc/apparmor.d/nslab-user_demo\n"
 			"    - on a throwaway lab VM only, lift the restriction for every program:\n"
 			"        sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0\n",
-			*label ? " (this process runs under \"" : "", label, *label ? "\")" : "", exe,
-			dirname(dir));
+			*label ? " (this process runs under \"" : "", label, *label ? "\")" : "",
+			exe, dirname(dir));
 	} else if (denied && strstr(call, "_map") && outer_euid() != 0) {
-		fprintf(stderr, "    without privilege a map may hold one line, for your own id, and be\n"
-				"    written once; the gid map only after setgroups is denied\n");
+		fprintf(stderr,
+			"    without privilege a map may hold one line, for your own id, and be\n"
+			"    written once; the gid map only after setgroups is denied\n");
 	} else if (err == EUSERS) {
-		fprintf(stderr, "    user namespaces nest at most 32 deep, and this one would be deeper\n");
+		fprintf(stderr,
+			"    user namespaces nest at most 32 deep, and this one would be deeper\n");
 	} else if (denied) {
-		fprintf(stderr, "    none of the known switches explains it (inside a container, whose\n"
-				"    seccomp filter forbids new namespaces, or a chroot?): try the VM\n");
+		fprintf(stderr,
+			"    none of the known switches explains it (inside a container, whose\n"
+			"    seccomp filter forbids new namespaces, or a chroot?): try the VM\n");
 	}
 	die_exit();
 }

@@ -32,7 +32,7 @@ noreturn void refused(int err, const char *call);
 static struct demo_opts opts;
 static const char *hostname = "nslab-user";
 static const char secret[] = "/etc/shadow"; /* root's, mode 0640: root-only */
-static int to_child[2], to_parent[2]; /* one byte each way; EOF means "done" */
+static int to_child[2], to_parent[2];	    /* one byte each way; EOF means "done" */
 static pid_t child;
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
@@ -85,7 +85,8 @@ static bool what_it_cannot_do(void)
 	if (open_err) {
 		note("  (ids with no mapping here: our capabilities do not reach such files)");
 		result("cannot:  rename the host (%s), read %s (%s); root's files show owner %d",
-		       name_err ? errname(name_err) : "it WORKED", secret, errname(open_err), (int)st.st_uid);
+		       name_err ? errname(name_err) : "it WORKED", secret, errname(open_err),
+		       (int)st.st_uid);
 	} else /* run by root: uid 0 inside is uid 0 outside, the file's owner */
 		result("cannot:  rename the host (%s); %s opens: real root is root in here",
 		       name_err ? errname(name_err) : "it WORKED", secret);
@@ -178,7 +179,8 @@ static void seen_from_the_host(void)
 			die(errno, "reading %s", path);
 		note("%-22s %s", path, line);
 	}
-	if (!status_field(child, "Uid", uid, sizeof uid) || !status_field(child, "Gid", gid, sizeof gid) ||
+	if (!status_field(child, "Uid", uid, sizeof uid) ||
+	    !status_field(child, "Gid", gid, sizeof gid) ||
 	    !status_field(child, "CapEff", cap, sizeof cap))
 		die(errno, "reading /proc/%d/status", (int)child);
 	note("/proc/%d/status: Uid %s, Gid %s, CapEff %s", (int)child, uid, gid, cap);
@@ -218,7 +220,7 @@ int main(int argc, char **argv)
 	watch_child(child);
 	on_die(stop_child);
 	step(2, "clone(CLONE_NEWUSER) -> child %d, in a user namespace of its own", (int)child);
-	close(to_parent[1]); /* the child's copy is then the only writer left */
+	close(to_parent[1]);		     /* the child's copy is then the only writer left */
 	if (write(to_child[1], "x", 1) != 1) /* "go on" */
 		warn_errno(errno, "write(sync pipe)");
 
@@ -244,9 +246,11 @@ int main(int argc, char **argv)
 		if (opts.hold) { /* the commands to try, the child's PID filled in */
 			snprintf(cmd[0], 128, "cat /proc/%d/uid_map /proc/%d/gid_map", (int)child,
 				 (int)child);
-			snprintf(cmd[1], 128, "grep -E '^(Uid|Gid|CapEff)' /proc/%d/status", (int)child);
+			snprintf(cmd[1], 128, "grep -E '^(Uid|Gid|CapEff)' /proc/%d/status",
+				 (int)child);
 			snprintf(cmd[2], 128, "%slsns -t user", sudo);
-			snprintf(cmd[3], 128, "%snsenter --preserve-credentials --user --uts -t %d hostname",
+			snprintf(cmd[3], 128,
+				 "%snsenter --preserve-credentials --user --uts -t %d hostname",
 				 sudo, (int)child);
 			hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], NULL });
 		}

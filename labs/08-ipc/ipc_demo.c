@@ -42,21 +42,24 @@ const unsigned kit_key_count = 1u << 22;
 
 static struct demo_opts opts;
 static key_t key;
-static unsigned mib = 16;   /* the size of the segment made inside */
-static char mq_name[32];    /* "/nslab-ipc-6e0004d2" */
-static const char *mq_dir;  /* where the child mounts its mqueue file system */
-static int host_q = -1;     /* the host's System V queue, until removed */
+static unsigned mib = 16;	  /* the size of the segment made inside */
+static char mq_name[32];	  /* "/nslab-ipc-6e0004d2" */
+static const char *mq_dir;	  /* where the child mounts its mqueue file system */
+static int host_q = -1;		  /* the host's System V queue, until removed */
 static mqd_t host_mq = (mqd_t)-1; /* the host's POSIX queue, until unlinked */
 /* Small queues: every queue counts against its user's RLIMIT_MSGQUEUE. */
 static struct mq_attr small = { .mq_maxmsg = 4, .mq_msgsize = 64 };
-static long shmem_with;     /* Shmem (kB) while the inside segment exists */
+static long shmem_with;		      /* Shmem (kB) while the inside segment exists */
 static int to_child[2], to_parent[2]; /* one byte each way; EOF means "done" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 /* A System V message is a type (a positive long) followed by the bytes. */
 static void send_text(int q, const char *text)
 {
-	struct { long mtype; char mtext[64]; } m = { .mtype = 1 };
+	struct {
+		long mtype;
+		char mtext[64];
+	} m = { .mtype = 1 };
 
 	snprintf(m.mtext, sizeof m.mtext, "%s", text);
 	if (msgsnd(q, &m, strlen(m.mtext) + 1, 0) != 0)
@@ -84,7 +87,8 @@ static int look_inside(void)
 	int n, q = msgget(key, 0);
 
 	if (q >= 0) { /* only if clone() made no new IPC namespace */
-		fprintf(stderr, "%s: inside, key 0x%08x names the host's queue %d\n", nslab_prog, key, q);
+		fprintf(stderr, "%s: inside, key 0x%08x names the host's queue %d\n", nslab_prog,
+			key, q);
 		return EXIT_RUNTIME;
 	}
 	if (errno != ENOENT)
@@ -113,8 +117,8 @@ static void create_inside(void)
 	if ((p = shmat(shm, NULL, 0)) == (void *)-1)
 		die(errno, "shmat(%d)", shm);
 	memset(p, 0x6e, size);
-	step(4, "inside: msgget(0x%08x, IPC_CREAT|IPC_EXCL) -> queue %d; shmget() -> segment %d", key,
-	     q, shm);
+	step(4, "inside: msgget(0x%08x, IPC_CREAT|IPC_EXCL) -> queue %d; shmget() -> segment %d",
+	     key, q, shm);
 	note("msgsnd(), shmat(); on the host, where the key is taken, IPC_EXCL means EEXIST");
 	result("inside:  key 0x%08x names queue %d (1 message) and a %u MiB segment", key, q, mib);
 }
@@ -140,7 +144,8 @@ static void mqueue_inside(void)
 		die(errno, "mq_send(\"%s\")", mq_name);
 	if ((n = list_dir(mq_dir, names, sizeof names)) < 0)
 		die(errno, "opendir(\"%s\")", mq_dir);
-	step(5, "inside: mount(\"/\", MS_REC|MS_PRIVATE), mount(\"mqueue\", \"%s\", \"mqueue\")", mq_dir);
+	step(5, "inside: mount(\"/\", MS_REC|MS_PRIVATE), mount(\"mqueue\", \"%s\", \"mqueue\")",
+	     mq_dir);
 	note("mq_open(\"%s\", O_CREAT|O_EXCL) -> a new queue, mq_send()", mq_name);
 	note("%s lists: %s", mq_dir, names);
 	result("inside:  %s shows %d queue(s), this namespace's own", mq_dir, n);
@@ -194,7 +199,8 @@ static bool look_from_host(void)
 		result("host:    the child's objects are visible here: ONE namespace, not two");
 		return false;
 	}
-	result("host:    key 0x%08x still names only queue %d (1 message); no segment", key, host_q);
+	result("host:    key 0x%08x still names only queue %d (1 message); no segment", key,
+	       host_q);
 	return true;
 }
 
@@ -269,7 +275,7 @@ int main(int argc, char **argv)
 	step(2, "clone(CLONE_NEWIPC|CLONE_NEWNS) -> child %d (its own IPC namespace)", (int)child);
 	note("the new mount namespace is for step 5's mqueue mount only");
 	close(to_child[0]), close(to_parent[1]); /* the child's copies alone decide EOF */
-	if (write(to_child[1], "x", 1) != 1) /* "step 2 is told: go on" */
+	if (write(to_child[1], "x", 1) != 1)	 /* "step 2 is told: go on" */
 		warn_errno(errno, "write(sync pipe)");
 
 	/* No byte back: the child failed (it said why), or Ctrl-C came. */
@@ -282,7 +288,8 @@ int main(int argc, char **argv)
 		snprintf(cmd[3], 96, "sudo nsenter -t %d -m cat %s%s", (int)child, mq_dir, mq_name);
 		snprintf(cmd[4], 96, "sudo lsns -t ipc -p %d", (int)child);
 		if (opts.hold)
-			hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], cmd[4], NULL });
+			hold(child,
+			     (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], cmd[4], NULL });
 		if (opts.shell) {
 			note("a shell runs inside; try `ipcs`, `ls %s`, then `exit`", mq_dir);
 			shell_owns_terminal();

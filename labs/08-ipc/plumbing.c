@@ -45,12 +45,10 @@ static unsigned long number(const char *option, const char *arg, unsigned long m
 
 void parse_args(int argc, char **argv, struct demo_opts *opts, key_t *key, unsigned *mib)
 {
-	static const struct option longopts[] = {
-		DEMO_COMMON_LONGOPTS,
-		{ "key", required_argument, NULL, 'k' },
-		{ "size", required_argument, NULL, 's' },
-		{ 0 }
-	};
+	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
+						  { "key", required_argument, NULL, 'k' },
+						  { "size", required_argument, NULL, 's' },
+						  { 0 } };
 	unsigned long first = (unsigned long)kit_key_base, last = first + kit_key_count - 1;
 	int c;
 
@@ -58,11 +56,13 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, key_t *key, unsig
 	while ((c = getopt_long(argc, argv, DEMO_COMMON_SHORTOPTS "k:s:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
-			*key = (key_t)number("--key", optarg, first, last,
-					     "a key from 0x6e000000 to 0x6e3fffff (the kit's range)");
+			*key = (key_t)number(
+				"--key", optarg, first, last,
+				"a key from 0x6e000000 to 0x6e3fffff (the kit's range)");
 			break;
 		case 's':
-			*mib = (unsigned)number("--size", optarg, 1, 1024, "a size in MiB from 1 to 1024");
+			*mib = (unsigned)number("--size", optarg, 1, 1024,
+						"a size in MiB from 1 to 1024");
 			break;
 		default: /* --help, --quiet, --hold, --pidfile, --shell, or a usage error */
 			demo_common_option(c, opts);
@@ -125,7 +125,8 @@ int list_dir(const char *dir, char *buf, size_t len)
 		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
 			continue;
 		if (used < len)
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", n ? " " : "", d->d_name);
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", n ? " " : "",
+						 d->d_name);
 		n++;
 	}
 	closedir(p);

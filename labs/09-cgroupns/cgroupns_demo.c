@@ -38,8 +38,8 @@ void hold_commands(pid_t child, const char *mnt);
  * controller is on cgroup v1 (a "hybrid" host), that controller's tree. */
 static struct hierarchy {
 	bool v1, made;
-	char mnt[PATH_MAX];     /* where the host mounts it */
-	char fsopts[256];       /* its mount options ("rw,memory" on v1) */
+	char mnt[PATH_MAX];	/* where the host mounts it */
+	char fsopts[256];	/* its mount options ("rw,memory" on v1) */
 	char cg[PATH_MAX + 64]; /* our cgroup in it: .../nslab-cgns-PID */
 } h[2];
 static int nh;

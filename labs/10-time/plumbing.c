@@ -44,7 +44,8 @@ static long long parse_offset(const char *arg)
 	if (end == digits || *digits < '0' || *digits > '9' ||
 	    (*end && (end[1] || !strchr(units, *end))))
 		usage_error("--offset '%s': give whole seconds, or a number followed by "
-			    "s, m, h or d (e.g. 10d, -90s)", arg);
+			    "s, m, h or d (e.g. 10d, -90s)",
+			    arg);
 	if (*end)
 		scale = unit_secs[strchr(units, *end) - units];
 	if (errno == ERANGE || n > OFFSET_MAX / scale)
@@ -54,9 +55,9 @@ static long long parse_offset(const char *arg)
 
 void parse_args(int argc, char **argv, struct demo_opts *opts, long long *offset)
 {
-	static const struct option longopts[] = {
-		DEMO_COMMON_LONGOPTS, { "offset", required_argument, NULL, 'o' }, { 0 }
-	};
+	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
+						  { "offset", required_argument, NULL, 'o' },
+						  { 0 } };
 	int c;
 
 	demo_begin("time_demo", usage);
@@ -76,8 +77,11 @@ struct text secs(long long ns, bool sign)
 	struct text t;
 	long long cs = (ns < 0 ? -ns : ns) / (NS / 100);
 
-	snprintf(t.s, sizeof t.s, "%s%lld.%02lld s", ns < 0 ? "-" : sign ? "+" : "", cs / 100,
-		 cs % 100);
+	snprintf(t.s, sizeof t.s, "%s%lld.%02lld s",
+		 ns < 0 ? "-"
+		 : sign ? "+"
+			: "",
+		 cs / 100, cs % 100);
 	return t;
 }
 

@@ -31,15 +31,15 @@ struct text {
 	char s[48];
 };
 void parse_args(int argc, char **argv, struct demo_opts *opts, long long *offset);
-struct text secs(long long ns, bool sign); /* "12.34 s"; SIGN: "+12.34 s" */
-struct text wall(long long ns);            /* "2025-06-01 12:00:00 UTC" */
-bool near(long long ns, long long want);   /* within half a second */
+struct text secs(long long ns, bool sign);			 /* "12.34 s"; SIGN: "+12.34 s" */
+struct text wall(long long ns);					 /* "2025-06-01 12:00:00 UTC" */
+bool near(long long ns, long long want);			 /* within half a second */
 noreturn void fail(int err, const char *call, const char *hint); /* die(), our hint */
 
 static struct demo_opts opts;
 static long long offset = 10 * 86400; /* seconds, for both clocks */
 static pid_t child;
-static char offsets_file[64]; /* /proc/CHILD/timens_offsets */
+static char offsets_file[64];	      /* /proc/CHILD/timens_offsets */
 static int to_child[2], to_parent[2]; /* one byte each way; EOF means "done" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
@@ -82,13 +82,16 @@ static int show_clocks_inside(void)
 	long long passed = in.real - host.real, shift = offset * NS;
 
 	step(5, "inside: the same clocks, and how far each moved since step 1");
-	note("CLOCK_MONOTONIC  %-14s %s", secs(in.mono, false).s, secs(in.mono - host.mono, true).s);
-	note("CLOCK_BOOTTIME   %-14s %s", secs(in.boot, false).s, secs(in.boot - host.boot, true).s);
+	note("CLOCK_MONOTONIC  %-14s %s", secs(in.mono, false).s,
+	     secs(in.mono - host.mono, true).s);
+	note("CLOCK_BOOTTIME   %-14s %s", secs(in.boot, false).s,
+	     secs(in.boot - host.boot, true).s);
 	note("/proc/uptime     %-14s %s", secs(in.uptime, false).s,
 	     secs(in.uptime - host.uptime, true).s);
 	note("CLOCK_REALTIME   %s  %s (only the time that passed)", wall(in.real).s,
 	     secs(passed, true).s);
-	if (!near(in.mono - host.mono - passed, shift) || !near(in.boot - host.boot - passed, shift) ||
+	if (!near(in.mono - host.mono - passed, shift) ||
+	    !near(in.boot - host.boot - passed, shift) ||
 	    !near(in.uptime - host.uptime - passed, shift)) {
 		result("inside:  the clocks did NOT move by %lld s", offset);
 		return EXIT_RUNTIME;
@@ -129,7 +132,8 @@ static int child_main(void *arg)
 static int write_offsets(void)
 {
 	char text[96];
-	int len = snprintf(text, sizeof text, "monotonic %lld 0\nboottime %lld 0\n", offset, offset);
+	int len =
+		snprintf(text, sizeof text, "monotonic %lld 0\nboottime %lld 0\n", offset, offset);
 	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC), err = 0;
 
 	if (fd < 0)
@@ -218,9 +222,12 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &opts, &offset);
 	host = read_clocks();
 	step(1, "host: the clocks before anything changes");
-	note("CLOCK_MONOTONIC  %-14s since boot, not counting time suspended", secs(host.mono, false).s);
-	note("CLOCK_BOOTTIME   %-14s since boot, suspended time included", secs(host.boot, false).s);
-	note("/proc/uptime     %-14s CLOCK_BOOTTIME again, as `uptime` reads it", secs(host.uptime, false).s);
+	note("CLOCK_MONOTONIC  %-14s since boot, not counting time suspended",
+	     secs(host.mono, false).s);
+	note("CLOCK_BOOTTIME   %-14s since boot, suspended time included",
+	     secs(host.boot, false).s);
+	note("/proc/uptime     %-14s CLOCK_BOOTTIME again, as `uptime` reads it",
+	     secs(host.uptime, false).s);
 	note("CLOCK_REALTIME   %s, the wall clock `date` prints", wall(host.real).s);
 	if (nslab_interrupted)
 		return demo_exit_code(0);
@@ -229,7 +236,8 @@ int main(int argc, char **argv)
 	 * the flag is EINVAL; a seccomp filter may answer ENOSYS. */
 	if (unshare(CLONE_NEWTIME) != 0) {
 		if (errno == EINVAL || errno == ENOSYS)
-			fail(errno, "unshare(CLONE_NEWTIME)", "this kernel has no time namespaces; "
+			fail(errno, "unshare(CLONE_NEWTIME)",
+			     "this kernel has no time namespaces; "
 			     "they need Linux 5.6 or later, built with CONFIG_TIME_NS (see uname -r)");
 		die(errno, "unshare(CLONE_NEWTIME)");
 	}
@@ -241,10 +249,11 @@ int main(int argc, char **argv)
 		return demo_exit_code(0);
 
 	if ((err = write_offsets()) == ERANGE || err == EACCES)
-		fail(err, "write(/proc/self/timens_offsets)", err == EACCES ?
-		     "a process has entered the namespace already: its offsets are frozen" :
-		     "a clock inside would start below zero: a negative --offset may be at "
-		     "most CLOCK_MONOTONIC (step 1)");
+		fail(err, "write(/proc/self/timens_offsets)",
+		     err == EACCES
+			     ? "a process has entered the namespace already: its offsets are frozen"
+			     : "a clock inside would start below zero: a negative --offset may be at "
+			       "most CLOCK_MONOTONIC (step 1)");
 	else if (err)
 		die(err, "write(/proc/self/timens_offsets)");
 	step(3, "write \"monotonic %lld 0\" and \"boottime %lld 0\" to /proc/self/timens_offsets",
@@ -263,10 +272,11 @@ int main(int argc, char **argv)
 	if (child < 0)
 		die(errno, "clone()");
 	watch_child(child);
-	step(4, "clone(SIGCHLD) -> child %d, the first process in the new time namespace", (int)child);
+	step(4, "clone(SIGCHLD) -> child %d, the first process in the new time namespace",
+	     (int)child);
 	note("no CLONE_NEW flag: a child starts in its parent's time_for_children");
 	snprintf(offsets_file, sizeof offsets_file, "/proc/%d/timens_offsets", (int)child);
-	close(to_parent[1]); /* so that the child's end of it alone decides EOF */
+	close(to_parent[1]);		     /* so that the child's end of it alone decides EOF */
 	if (write(to_child[1], "x", 1) != 1) /* "go on" */
 		warn_errno(errno, "write(sync pipe)");
 
@@ -275,7 +285,8 @@ int main(int argc, char **argv)
 		code = show_host_view();
 		code = show_offsets_frozen() ? EXIT_RUNTIME : code;
 		write_pidfile(&opts, child);
-		snprintf(cmd[0], 96, "cat /proc/uptime; sudo nsenter -t %d -T cat /proc/uptime", (int)child);
+		snprintf(cmd[0], 96, "cat /proc/uptime; sudo nsenter -t %d -T cat /proc/uptime",
+			 (int)child);
 		snprintf(cmd[1], 96, "date; sudo nsenter -t %d -T date", (int)child);
 		snprintf(cmd[2], 96, "cat %s", offsets_file);
 		snprintf(cmd[3], 96, "sudo lsns -t time -p %d", (int)child);

@@ -61,10 +61,10 @@ void hold_container(pid_t child, const struct in_addr *ctr);
  * the pids tree. */
 static struct hierarchy {
 	bool v1, made;
-	char ctrls[16];          /* "memory pids", "memory" or "pids" */
-	char parent[PATH_MAX];   /* where our cgroup is made */
+	char ctrls[16];		 /* "memory pids", "memory" or "pids" */
+	char parent[PATH_MAX];	 /* where our cgroup is made */
 	char dir[PATH_MAX + 32]; /* PARENT/nslab-ctr-PID */
-	char added[32];          /* v2: what we enabled in PARENT's subtree_control */
+	char added[32];		 /* v2: what we enabled in PARENT's subtree_control */
 } h[2];
 static int nh;
 static struct demo_opts opts;
@@ -75,8 +75,15 @@ static int to_child[2], to_parent[2]; /* a byte: "go on"; EOF: "stop" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 #define with_veth (!no_net && !rootless)
-static bool send_byte(int fd) { return write(fd, "x", 1) == 1; }
-static bool got_byte(int fd) { char b; return read(fd, &b, 1) == 1; }
+static bool send_byte(int fd)
+{
+	return write(fd, "x", 1) == 1;
+}
+static bool got_byte(int fd)
+{
+	char b;
+	return read(fd, &b, 1) == 1;
+}
 
 /* Write TEXT to DIR/FILE in one write(), as cgroup and /proc files want
  * it; a refusal is an error unless OPTIONAL.  The errno, or 0. */
@@ -104,7 +111,8 @@ static void make_cgroups(void)
 
 	for (int c = 0; c < 2; c++) {
 		if (!find_controller(ctrls[c], mnt[c], parent, &h[nh].v1))
-			die(ENOENT, "finding the %s controller (no cgroup mount offers it)", ctrls[c]);
+			die(ENOENT, "finding the %s controller (no cgroup mount offers it)",
+			    ctrls[c]);
 		if (c == 1 && strcmp(mnt[0], mnt[1]) == 0) { /* cgroup v2: one tree for both */
 			strcat(h[0].ctrls, " pids");
 			continue;
@@ -113,12 +121,14 @@ static void make_cgroups(void)
 		snprintf(h[nh].parent, sizeof h[nh].parent, "%s", parent);
 		snprintf(h[nh++].dir, sizeof h->dir, "%s/nslab-ctr-%d", parent, (int)getpid());
 	}
-	step(1, "host: a cgroup nslab-ctr-%d, on cgroup v%d - see Lab 05", (int)getpid(), h->v1 ? 1 : 2);
+	step(1, "host: a cgroup nslab-ctr-%d, on cgroup v%d - see Lab 05", (int)getpid(),
+	     h->v1 ? 1 : 2);
 	for (struct hierarchy *x = h; x < h + nh && !nslab_interrupted; x++) {
 		if (!x->v1) /* v2 hands controllers down only where "+NAME" says so */
 			hand_down(x->parent, x->ctrls, x->added, sizeof x->added);
 		if (mkdir(x->dir, 0755) != 0)
-			die(errno, "mkdir(\"%s\")%s", x->dir, geteuid() ? " (not root? try --rootless)" : "");
+			die(errno, "mkdir(\"%s\")%s", x->dir,
+			    geteuid() ? " (not root? try --rootless)" : "");
 		x->made = true;
 		note("mkdir(\"%s\")", x->dir);
 		if (strstr(x->ctrls, "memory")) {
@@ -126,15 +136,18 @@ static void make_cgroups(void)
 			 * 0, v1 with memory+swap as high as memory (or no accounting). */
 			snprintf(num, sizeof num, "%llu", memory_max);
 			put(x->dir, x->v1 ? "memory.limit_in_bytes" : "memory.max", num, false);
-			bool swap = put(x->dir, x->v1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max",
+			bool swap = put(x->dir,
+					x->v1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max",
 					x->v1 ? num : "0", true) != 0;
-			note("%s <- %s (%llu MiB), %s", x->v1 ? "memory.limit_in_bytes" : "memory.max", num,
-			     memory_max >> 20, swap ? "swap NOT kept out (not accounted)" : "swap kept out");
+			note("%s <- %s (%llu MiB), %s",
+			     x->v1 ? "memory.limit_in_bytes" : "memory.max", num, memory_max >> 20,
+			     swap ? "swap NOT kept out (not accounted)" : "swap kept out");
 		}
 		if (strstr(x->ctrls, "pids")) {
 			snprintf(num, sizeof num, "%ld", pids_max);
 			put(x->dir, "pids.max", num, false);
-			note("pids.max <- %s: fork() fails inside while %s processes exist", num, num);
+			note("pids.max <- %s: fork() fails inside while %s processes exist", num,
+			     num);
 		}
 	}
 }
@@ -172,7 +185,8 @@ static void make_dev(void)
 	char from[32], to[32];
 	int fd;
 
-	if (mount("nslab-dev", "dev", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755,size=64k") != 0)
+	if (mount("nslab-dev", "dev", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=755,size=64k") != 0)
 		die(errno, "mount(\"nslab-dev\", \"dev\", \"tmpfs\")");
 	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
 		snprintf(from, sizeof from, "/dev/%s", nodes[i]);
@@ -197,7 +211,8 @@ static int child_main(void *arg)
 
 	/* Step 6: the cgroup we are in, at this moment, becomes our "/". */
 	if (unshare(CLONE_NEWCGROUP) != 0) /* the first use of a --rootless run's root */
-		die(errno, "unshare(CLONE_NEWCGROUP)%s", rootless ? " (Ubuntu 24.04? see Lab 07)" : "");
+		die(errno, "unshare(CLONE_NEWCGROUP)%s",
+		    rootless ? " (Ubuntu 24.04? see Lab 07)" : "");
 	cgroup_line("memory", line, sizeof line);
 	step(6, "child: unshare(CLONE_NEWCGROUP): /proc/self/cgroup says %s - see Lab 09", line);
 
@@ -208,8 +223,9 @@ static int child_main(void *arg)
 	rt_address_up("lo", NULL);
 	if (with_veth)
 		rt_address_up("eth0", &ctr_ip), rt_wait_up("eth0"); /* both ends up: a carrier */
-	step(8, with_veth ? "child: RTM_NEWADDR %s/24 on eth0; eth0 and lo up - see Lab 04"
-			  : "child: lo up%.0s, and no other link: an empty network stack - see Lab 04",
+	step(8,
+	     with_veth ? "child: RTM_NEWADDR %s/24 on eth0; eth0 and lo up - see Lab 04"
+		       : "child: lo up%.0s, and no other link: an empty network stack - see Lab 04",
 	     inet_ntoa(ctr_ip));
 
 	/* Step 9.  Our copy of the mount table still propagates to the host
@@ -220,7 +236,8 @@ static int child_main(void *arg)
 		die(errno, "mount(\"/\", MS_REC|MS_PRIVATE)");
 	if (mount(rootfs, rootfs, NULL, MS_BIND, NULL) != 0 || chdir(rootfs) != 0)
 		die(errno, "mount(\"%s\", \"%s\", MS_BIND)", rootfs, rootfs);
-	if (mount(NULL, ".", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | flags_to_keep("."), NULL) != 0)
+	if (mount(NULL, ".", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | flags_to_keep("."), NULL) !=
+	    0)
 		die(errno, "mount(\"%s\", MS_REMOUNT|MS_BIND|MS_RDONLY)", rootfs);
 	/* A proc of our own PID namespace, mounted while the old root is still
 	 * here: a user namespace may mount proc only where one is visible. */
@@ -268,7 +285,8 @@ static void write_maps(void)
 	put(dir, "uid_map", uid, false);
 	put(dir, "setgroups", "deny", false);
 	put(dir, "gid_map", gid, false);
-	step(3, "host: %s/uid_map <- \"%s\", setgroups <- \"deny\", gid_map <- \"%s\"", dir, uid, gid);
+	step(3, "host: %s/uid_map <- \"%s\", setgroups <- \"deny\", gid_map <- \"%s\"", dir, uid,
+	     gid);
 	note("uid 0 inside is uid %d outside - see Lab 07", (int)getuid());
 }
 
@@ -313,34 +331,44 @@ int main(int argc, char **argv)
 	/* The child runs child_main() on its own stack (given by its top: stacks
 	 * grow down) in new namespaces; SIGCHLD says when it ends.  A new user
 	 * namespace is made first and owns the others: its root sets them up. */
-	child = clone(child_main, child_stack + sizeof child_stack, CLONE_NEWUTS | CLONE_NEWPID |
-		      CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | (rootless ? CLONE_NEWUSER : 0) | SIGCHLD, NULL);
+	child = clone(child_main, child_stack + sizeof child_stack,
+		      CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET |
+			      (rootless ? CLONE_NEWUSER : 0) | SIGCHLD,
+		      NULL);
 	if (child < 0)
-		die(errno, "clone(CLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWNET%s)", user);
+		die(errno,
+		    "clone(CLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWNET%s)",
+		    user);
 	watch_child(child);
 	close(to_child[0]); /* so that the child's ends alone decide EOF */
 	close(to_parent[1]);
-	step(2, "clone(CLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWNET%s) -> child %d",
+	step(2,
+	     "clone(CLONE_NEWUTS|CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWNET%s) -> child %d",
 	     user, (int)child);
 	note("UTS: Lab 01, PID: Lab 02, mount: Labs 03 and 06, IPC: Lab 08, network: Lab 04%s",
 	     rootless ? ", user: Lab 07" : "");
 	if (rootless)
 		write_maps();
 	else
-		step(3, "no user namespace: root inside is the host's root (--rootless: see Lab 07)");
+		step(3,
+		     "no user namespace: root inside is the host's root (--rootless: see Lab 07)");
 
 	/* Step 4: whatever the child starts later is born in the cgroup too. */
 	snprintf(pid, sizeof pid, "%d", (int)child);
 	for (int i = 0; i < nh; i++)
 		put(h[i].dir, "cgroup.procs", pid, false);
-	step(4, nh ? "host: %s into cgroup.procs: in its limits before it runs a line - see Lab 05"
-		   : "no cgroup.procs to write%.0s: the container stays in your own cgroup", pid);
+	step(4,
+	     nh ? "host: %s into cgroup.procs: in its limits before it runs a line - see Lab 05"
+		: "no cgroup.procs to write%.0s: the container stays in your own cgroup",
+	     pid);
 	if (with_veth && !nslab_interrupted) {
 		if ((err = create_veth()))
-			die(-err, "RTM_NEWLINK (veth %s, peer eth0 in child %d's namespace)", host_if, (int)child);
+			die(-err, "RTM_NEWLINK (veth %s, peer eth0 in child %d's namespace)",
+			    host_if, (int)child);
 		veth_made = true;
 		rt_address_up(host_if, &host_ip);
-		step(5, "host: RTM_NEWLINK veth %s, peer eth0 born in child %d's network namespace;",
+		step(5,
+		     "host: RTM_NEWLINK veth %s, peer eth0 born in child %d's network namespace;",
 		     host_if, (int)child);
 		note("RTM_NEWADDR %s/24 on %s, and up - see Lab 04", inet_ntoa(host_ip), host_if);
 	} else if (!nslab_interrupted)
@@ -356,19 +384,22 @@ int main(int argc, char **argv)
 		     (int)child, (int)child);
 		note("different: %s; the same: %s (time: see Lab 10)", differ, same);
 		result("host:    the container is process %d here and PID 1 inside; %d of %d namespace "
-		       "types are its own", (int)child, own, known);
+		       "types are its own",
+		       (int)child, own, known);
 		write_pidfile(&opts, child);
 		if ((ran = command || !opts.hold)) {
-			step(12, "exec(\"%s\") as PID 1 - see Lab 02", command ? command[0] : "/bin/sh");
+			step(12, "exec(\"%s\") as PID 1 - see Lab 02",
+			     command ? command[0] : "/bin/sh");
 			if (!command && !opts.hold && isatty(STDIN_FILENO))
 				shell_owns_terminal(); /* Ctrl-C is the shell's now */
-			if (!send_byte(to_child[1])) /* "exec the command" */
+			if (!send_byte(to_child[1]))   /* "exec the command" */
 				warn_errno(errno, "write(sync pipe)");
 		}
 		if (opts.hold)
 			hold_container(child, with_veth ? &ctr_ip : NULL);
 		/* A hold ended by Enter or a signal while PID 1 runs: end it. */
-		if (opts.hold && ran && waitid(P_PID, (id_t)child, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		if (opts.hold && ran &&
+		    waitid(P_PID, (id_t)child, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 		    info.si_pid == 0)
 			stopped = signal_child(SIGKILL) == 0;
 	}
@@ -380,7 +411,8 @@ int main(int argc, char **argv)
 	if (!nslab_interrupted && stopped)
 		step(13, "the hold has ended: SIGKILL to PID 1 ends the container - see Lab 02");
 	else if (!nslab_interrupted)
-		step(13, "PID 1 has ended (status %d), and with it every process inside - see Lab 02",
+		step(13,
+		     "PID 1 has ended (status %d), and with it every process inside - see Lab 02",
 		     demo_exit_code(status));
 	for (struct hierarchy *x = h; x < h + nh && !nslab_interrupted; x++)
 		note_counters(x->dir, x->v1, x->ctrls); /* oom_kill, pids.events' max */
@@ -391,7 +423,10 @@ out:
 			return EXIT_RUNTIME;
 	status = stopped && !nslab_interrupted ? 0 : demo_exit_code(status);
 	if (!nslab_interrupted)
-		result("host:    %s; exit status %d", rootless ? "nothing was made on the host"
-		       : with_veth ? "the veth pair and the cgroup are gone" : "the cgroup is gone", status);
+		result("host:    %s; exit status %d",
+		       rootless	   ? "nothing was made on the host"
+		       : with_veth ? "the veth pair and the cgroup are gone"
+				   : "the cgroup is gone",
+		       status);
 	return status;
 }

@@ -35,8 +35,8 @@
 
 const char *hostname = "nslab-ctr";
 unsigned long long memory_max = 256ULL << 20; /* --memory, bytes */
-long pids_max = 64;                            /* --pids */
-struct in_addr host_ip, ctr_ip;                /* .1 and .2 of --subnet */
+long pids_max = 64;			      /* --pids */
+struct in_addr host_ip, ctr_ip;		      /* .1 and .2 of --subnet */
 bool no_net, rootless;
 char rootfs[PATH_MAX];
 char **command; /* NULL: the default, /bin/sh */
@@ -134,12 +134,13 @@ static void choose_rootfs(const char *given)
 		if (!*given)
 			usage_error("--rootfs needs a directory");
 		if (!realpath(given, rootfs))
-			usage_error("--rootfs '%.80s%s': %s", given, strlen(given) > 80 ? "..." : "",
-				    strerror(errno));
+			usage_error("--rootfs '%.80s%s': %s", given,
+				    strlen(given) > 80 ? "..." : "", strerror(errno));
 		if (strcmp(rootfs, "/") == 0)
 			usage_error("--rootfs / is the host's own root; give a root filesystem");
 		if (!has_sh(rootfs))
-			usage_error("--rootfs '%s' has no /bin/sh (tools/mkrootfs makes one)", rootfs);
+			usage_error("--rootfs '%s' has no /bin/sh (tools/mkrootfs makes one)",
+				    rootfs);
 		return;
 	}
 	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) < 0)
@@ -151,45 +152,62 @@ static void choose_rootfs(const char *given)
 	snprintf(rootfs, sizeof rootfs, "%.*s/rootfs", PATH_MAX - 8, exe);
 	snprintf(mark, sizeof mark, "%s/.nslab-rootfs", rootfs);
 	if (access(mark, F_OK) != 0 || !has_sh(rootfs)) {
-		fprintf(stderr, "%s: no root filesystem in %s: run `make` (tools/mkrootfs builds it), "
-				"or give --rootfs DIR\n", nslab_prog, rootfs);
+		fprintf(stderr,
+			"%s: no root filesystem in %s: run `make` (tools/mkrootfs builds it), "
+			"or give --rootfs DIR\n",
+			nslab_prog, rootfs);
 		exit(EXIT_RUNTIME);
 	}
 }
 
 void parse_args(int argc, char **argv, struct demo_opts *opts)
 {
-	static const struct option longopts[] = {
-		DEMO_COMMON_LONGOPTS,
-		{ "hostname", required_argument, NULL, 'n' },
-		{ "memory", required_argument, NULL, 'm' },
-		{ "pids", required_argument, NULL, 'p' },
-		{ "subnet", required_argument, NULL, 's' },
-		{ "no-net", no_argument, NULL, 'N' },
-		{ "rootfs", required_argument, NULL, 'r' },
-		{ "rootless", no_argument, NULL, 'R' },
-		{ 0 }
-	};
+	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
+						  { "hostname", required_argument, NULL, 'n' },
+						  { "memory", required_argument, NULL, 'm' },
+						  { "pids", required_argument, NULL, 'p' },
+						  { "subnet", required_argument, NULL, 's' },
+						  { "no-net", no_argument, NULL, 'N' },
+						  { "rootfs", required_argument, NULL, 'r' },
+						  { "rootless", no_argument, NULL, 'R' },
+						  { 0 } };
 	const char *given_rootfs = NULL, *only_as_root = NULL;
 	int c;
 
 	demo_begin("mini_container", usage);
 	parse_subnet("10.230.0.0/24");
 	/* "+": options end at the first word that is not one, the COMMAND. */
-	while ((c = getopt_long(argc, argv, "+" DEMO_COMMON_SHORTOPTS "n:m:p:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+" DEMO_COMMON_SHORTOPTS "n:m:p:", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'n':
 			if (!*optarg || strlen(optarg) > HOST_NAME_MAX)
 				usage_error("--hostname takes 1 to %d bytes", HOST_NAME_MAX);
 			hostname = optarg;
 			break;
-		case 'm': memory_max = parse_size(optarg); only_as_root = "--memory"; break;
-		case 'p': pids_max = parse_count(optarg); only_as_root = "--pids"; break;
-		case 's': parse_subnet(optarg); only_as_root = "--subnet"; break;
-		case 'N': no_net = true; break;
-		case 'r': given_rootfs = optarg; break;
-		case 'R': rootless = true; break;
-		default: demo_common_option(c, opts);
+		case 'm':
+			memory_max = parse_size(optarg);
+			only_as_root = "--memory";
+			break;
+		case 'p':
+			pids_max = parse_count(optarg);
+			only_as_root = "--pids";
+			break;
+		case 's':
+			parse_subnet(optarg);
+			only_as_root = "--subnet";
+			break;
+		case 'N':
+			no_net = true;
+			break;
+		case 'r':
+			given_rootfs = optarg;
+			break;
+		case 'R':
+			rootless = true;
+			break;
+		default:
+			demo_common_option(c, opts);
 		}
 	}
 	if (optind < argc)
@@ -197,7 +215,8 @@ void parse_args(int argc, char **argv, struct demo_opts *opts)
 	if (command && opts->shell)
 		usage_error("--shell starts /bin/sh; it does not go with a COMMAND");
 	if (rootless && only_as_root)
-		usage_error("%s needs the host's root: --rootless has no cgroup and no veth", only_as_root);
+		usage_error("%s needs the host's root: --rootless has no cgroup and no veth",
+			    only_as_root);
 	demo_check_opts(opts);
 	choose_rootfs(given_rootfs);
 }
@@ -212,7 +231,8 @@ static bool mount_line(FILE *f, char point[PATH_MAX], char type[32], char super[
 	char line[PATH_MAX + 512], *dash;
 
 	while (fgets(line, sizeof line, f))
-		if ((dash = strstr(line, " - ")) && sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 &&
+		if ((dash = strstr(line, " - ")) &&
+		    sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 &&
 		    sscanf(dash + 3, "%31s %*s %255s", type, super) == 2)
 			return true;
 	return false;
@@ -352,7 +372,7 @@ static void hand_back(const char *parent, const char *added)
 	if (busy || !*added)
 		return;
 	snprintf(minus, sizeof minus, "%s", added);
-	for (char *p = minus; (p = strchr(p, '+')); )
+	for (char *p = minus; (p = strchr(p, '+'));)
 		*p = '-';
 	snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent);
 	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, minus, strlen(minus)) < 0)
@@ -374,7 +394,8 @@ void hand_down(const char *parent, const char *ctrls, char *added, size_t len)
 	read_text(parent, "cgroup.subtree_control", have, sizeof have);
 	for (const char *const *c = (const char *const[]){ "memory", "pids", NULL }; *c; c++)
 		if (strstr(ctrls, *c) && !listed(have, *c, ' '))
-			snprintf(added + strlen(added), len - strlen(added), "%s+%s", *added ? " " : "", *c);
+			snprintf(added + strlen(added), len - strlen(added), "%s+%s",
+				 *added ? " " : "", *c);
 	if (!*added)
 		return;
 	snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent);
@@ -420,10 +441,12 @@ void cgroup_line(const char *ctrl, char *buf, size_t len)
  * fail with EPERM).  They, as MS_ flags, of the mount PATH is on. */
 unsigned long flags_to_keep(const char *path)
 {
-	static const struct { unsigned long st, ms; } map[] = {
-		{ ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV }, { ST_NOEXEC, MS_NOEXEC },
-		{ ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME },
-		{ ST_RELATIME, MS_RELATIME },
+	static const struct {
+		unsigned long st, ms;
+	} map[] = {
+		{ ST_NOSUID, MS_NOSUID },	  { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC },	  { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
 	};
 	struct statvfs sv;
 	unsigned long ms = 0;
@@ -493,7 +516,8 @@ static int rt_talk(void (*seen)(const struct nlmsghdr *, void *), void *arg)
 	if (sendto(fd, &msg, msg.head.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
 		err = -errno;
 	else
-		while (err == -EBADMSG && ((n = recv(fd, buf, sizeof buf, 0)) >= 0 || errno == EINTR)) {
+		while (err == -EBADMSG &&
+		       ((n = recv(fd, buf, sizeof buf, 0)) >= 0 || errno == EINTR)) {
 			for (struct nlmsghdr *h = (void *)buf; n > 0 && NLMSG_OK(h, (size_t)n);
 			     h = NLMSG_NEXT(h, n)) {
 				if (h->nlmsg_type == NLMSG_ERROR)
@@ -506,7 +530,10 @@ static int rt_talk(void (*seen)(const struct nlmsghdr *, void *), void *arg)
 	return err;
 }
 
-int rt_send(void) { return rt_talk(NULL, NULL); }
+int rt_send(void)
+{
+	return rt_talk(NULL, NULL);
+}
 
 int rt_delete(const char *name)
 {
@@ -523,8 +550,12 @@ int rt_delete(const char *name)
 void rt_address_up(const char *name, const struct in_addr *addr)
 {
 	int index = (int)if_nametoindex(name), err = 0;
-	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = 24, .ifa_index = (unsigned)index };
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index, .ifi_flags = IFF_UP,
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET,
+				 .ifa_prefixlen = 24,
+				 .ifa_index = (unsigned)index };
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
+				 .ifi_index = index,
+				 .ifi_flags = IFF_UP,
 				 .ifi_change = IFF_UP };
 
 	if (index == 0)
@@ -577,7 +608,8 @@ void rt_wait_up(const char *name)
  * *KNOWN is how many types this kernel has (no "time" before Linux 5.6). */
 int compare_namespaces(pid_t pid, char *differ, char *same, size_t len, int *known)
 {
-	static const char *const types[] = { "cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts" };
+	static const char *const types[] = { "cgroup", "ipc",  "mnt",  "net",
+					     "pid",    "time", "user", "uts" };
 	char path[64], ours[64], theirs[64];
 	int n = 0;
 
@@ -597,7 +629,8 @@ int compare_namespaces(pid_t pid, char *differ, char *same, size_t len, int *kno
 		into = a != b || memcmp(ours, theirs, (size_t)a) ? differ : same;
 		n += into == differ;
 		++*known;
-		snprintf(into + strlen(into), len - strlen(into), "%s%s", *into ? " " : "", types[i]);
+		snprintf(into + strlen(into), len - strlen(into), "%s%s", *into ? " " : "",
+			 types[i]);
 	}
 	return n;
 }

@@ -38,12 +38,12 @@ void ratio_row(const char *sec, const char *label, double *s, int n);
 void skip_row(const char *sec, const char *label, const char *fmt, ...) PRINTF(3, 4);
 double now_us(void);
 long proc_kib(const char *path, const char *names); /* "Name: N kB" lines, summed */
-long settle(const char *names, long count); /* /proc/meminfo once it is still */
+long settle(const char *names, long count);	    /* /proc/meminfo once it is still */
 char *lab_path(const char *rel, char *buf, size_t n);
 bool in_path(const char *name, char *buf, size_t n);
-int reap(pid_t pid, int sig); /* SIG first; a signal to us is passed on as SIGTERM */
-bool tell(pid_t pid, int sig);  /* through a pidfd: PID must not be reaped yet */
-extern int helper_out; /* in a helper: where its samples go */
+int reap(pid_t pid, int sig);  /* SIG first; a signal to us is passed on as SIGTERM */
+bool tell(pid_t pid, int sig); /* through a pidfd: PID must not be reaped yet */
+extern int helper_out;	       /* in a helper: where its samples go */
 pid_t helper(int flags, int (*body)(void *), const void *arg, int *from_helper);
 void write_file(const char *path, const char *text), raise_fd_limit(int n);
 pid_t start(char *const argv[], bool quiet);
@@ -51,35 +51,46 @@ pid_t spawn(char *const argv[], int in, int out);
 bool collect(int fd, pid_t pid, double (*s)[MAX_RUNS], int rows, int runs);
 void send_rows(int fd, double (*s)[MAX_RUNS], int rows, int runs);
 const char *container_memory(char *const argv[], double (*s)[MAX_RUNS], int rounds);
-bool vm_parts(char *qemu, char *kernel, size_t n, char *why, size_t whylen), kvm_works(char *why, size_t n);
+bool vm_parts(char *qemu, char *kernel, size_t n, char *why, size_t whylen),
+	kvm_works(char *why, size_t n);
 int initramfs_fd(void);
 double wait_for_line(int fd, const char *line, double deadline, char *why, size_t n);
-typedef bool boot_fn(const char *qemu, const char *kernel, const char *accel, int r, char *why, size_t n);
+typedef bool boot_fn(const char *qemu, const char *kernel, const char *accel, int r, char *why,
+		     size_t n);
 void vm(boot_fn *boot, int runs, double (*s)[MAX_RUNS]); /* KVM, or else TCG; the rows */
 
 static struct bench_opts o;
-static double s[3][MAX_RUNS]; /* the samples of up to three rows */
-static int from_helper; /* its samples, or "ready" */
+static double s[3][MAX_RUNS];				   /* the samples of up to three rows */
+static int from_helper;					   /* its samples, or "ready" */
 static char small[64 * 1024] __attribute__((aligned(16))); /* the stack of a helper's child */
 
 /* The namespace types, in the order of the table.  CLONE_NEWTIME (Linux
  * 5.6) shares its bit with the exit signal in clone()'s flags, so a time
  * namespace is made with unshare(), for the children forked after it. */
 static const struct ns_type {
-	const char *name, *file, *limit; /* /proc/PID/ns/FILE, /proc/sys/user/max_LIMIT_namespaces */
+	const char *name, *file,
+		*limit; /* /proc/PID/ns/FILE, /proc/sys/user/max_LIMIT_namespaces */
 	int flag;
 } types[] = {
-	{ "UTS", "uts", "uts", CLONE_NEWUTS },	 { "IPC", "ipc", "ipc", CLONE_NEWIPC },
-	{ "CGROUP", "cgroup", "cgroup", CLONE_NEWCGROUP }, { "USER", "user", "user", CLONE_NEWUSER },
-	{ "PID", "pid", "pid", CLONE_NEWPID },	 { "MNT", "mnt", "mnt", CLONE_NEWNS },
-	{ "NET", "net", "net", CLONE_NEWNET },	 { "TIME", "time_for_children", NULL, CLONE_NEWTIME },
+	{ "UTS", "uts", "uts", CLONE_NEWUTS },
+	{ "IPC", "ipc", "ipc", CLONE_NEWIPC },
+	{ "CGROUP", "cgroup", "cgroup", CLONE_NEWCGROUP },
+	{ "USER", "user", "user", CLONE_NEWUSER },
+	{ "PID", "pid", "pid", CLONE_NEWPID },
+	{ "MNT", "mnt", "mnt", CLONE_NEWNS },
+	{ "NET", "net", "net", CLONE_NEWNET },
+	{ "TIME", "time_for_children", NULL, CLONE_NEWTIME },
 	{ "all eight", NULL, NULL,
-	  CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS |
-		  CLONE_NEWNET | CLONE_NEWTIME },
+	  CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_NEWUSER | CLONE_NEWPID |
+		  CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWTIME },
 };
 #define NTYPES (int)(sizeof types / sizeof *types)
 static const struct ns_type none = { "none", "uts", NULL, 0 }; /* the control */
-static int just_exit(void *arg) { (void)arg; return 0; }
+static int just_exit(void *arg)
+{
+	(void)arg;
+	return 0;
+}
 
 /* [1] The floor: what a process costs before any namespace. */
 static void the_floor(void)
@@ -112,7 +123,8 @@ static int time_clone(void *arg)
 		double t0 = now_us();
 		if ((t->flag & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) != 0)
 			die(errno, "unshare(CLONE_NEWTIME)");
-		pid_t pid = clone(just_exit, small + sizeof small, (t->flag & ~CLONE_NEWTIME) | SIGCHLD, NULL);
+		pid_t pid = clone(just_exit, small + sizeof small,
+				  (t->flag & ~CLONE_NEWTIME) | SIGCHLD, NULL);
 		if (pid < 0)
 			die(errno, "clone(CLONE_NEW%s)", t->name);
 		s[0][i] = now_us() - t0;
@@ -133,7 +145,9 @@ static void clone_each(void)
 		if (!collect(from_helper, pid, s, 2, o.runs))
 			die_exit(); /* the helper said why */
 		if (i < 0)
-			section("clone", 2, "clone() with new namespaces: until clone() returns | until reaped"), heads();
+			section("clone", 2,
+				"clone() with new namespaces: until clone() returns | until reaped"),
+				heads();
 		snprintf(label, sizeof label, "%s%s, created", t->name, i == 7 ? " (unshare)" : "");
 		row("clone", label, s[0], o.runs, false, true);
 		snprintf(label, sizeof label, "%s, run and reaped", t->name);
@@ -160,21 +174,25 @@ static int time_teardown(void *arg)
 		if (t->flag & types[i].flag)
 			write_file(path, "1\n"); /* this user namespace's own limit */
 	}
-	if ((pid = clone(just_exit, small + sizeof small, (t->flag & ~CLONE_NEWTIME) | SIGCHLD, NULL)) < 0)
+	if ((pid = clone(just_exit, small + sizeof small, (t->flag & ~CLONE_NEWTIME) | SIGCHLD,
+			 NULL)) < 0)
 		die(errno, "clone(CLONE_NEW%s)", t->name);
 	for (int i = 0; i < o.runs; i++) {
 		double gone, exited;
 		reap(pid, 0);
 		gone = exited = now_us();
 		while (true) {
-			pid = clone(just_exit, small + sizeof small, (t->flag & ~CLONE_NEWTIME) | SIGCHLD, NULL);
-			if (pid >= 0 || errno != ENOSPC || gone - exited > 10e6 || nanosleep(&pause, NULL) != 0)
+			pid = clone(just_exit, small + sizeof small,
+				    (t->flag & ~CLONE_NEWTIME) | SIGCHLD, NULL);
+			if (pid >= 0 || errno != ENOSPC || gone - exited > 10e6 ||
+			    nanosleep(&pause, NULL) != 0)
 				break;
 			gone = now_us(); /* the kernel said ENOSPC: the last one is not freed yet */
 		}
 		if (pid < 0)
 			die(errno, "clone(CLONE_NEW%s) after %.0f µs", t->name, gone - exited);
-		s[0][i] = gone == exited ? 0 : gone - exited; /* 0: freed before waitpid() returned */
+		s[0][i] =
+			gone == exited ? 0 : gone - exited; /* 0: freed before waitpid() returned */
 	}
 	reap(pid, 0);
 	send_rows(helper_out, s, 1, o.runs);
@@ -183,7 +201,8 @@ static int time_teardown(void *arg)
 
 static void teardown_each(void)
 {
-	section("gone", 3, "after the last process exits: until the kernel has freed the namespace");
+	section("gone", 3,
+		"after the last process exits: until the kernel has freed the namespace");
 	heads();
 	for (int i = 0; i < NTYPES && !nslab_interrupted; i++) {
 		char label[64];
@@ -195,7 +214,8 @@ static void teardown_each(void)
 		pid = helper(CLONE_NEWUSER, time_teardown, &types[i], &from_helper);
 		if (!collect(from_helper, pid, s, 1, o.runs))
 			die_exit(); /* the helper said why */
-		snprintf(label, sizeof label, "%s, freed after exit", i == 8 ? "all but TIME" : types[i].name);
+		snprintf(label, sizeof label, "%s, freed after exit",
+			 i == 8 ? "all but TIME" : types[i].name);
 		row("gone", label, s[0], o.runs, false, types[i].flag == CLONE_NEWNET);
 	}
 }
@@ -229,14 +249,16 @@ static int hold_many(void *arg)
 	if (pipe2(gate, O_CLOEXEC) != 0)
 		die(errno, "pipe2()");
 	for (; n < o.count; n++) {
-		if (t->flag == CLONE_NEWTIME) { /* the new one is "for children" until one is forked */
+		if (t->flag ==
+		    CLONE_NEWTIME) { /* the new one is "for children" until one is forked */
 			if (unshare(CLONE_NEWTIME) != 0)
 				die(errno, "unshare(CLONE_NEWTIME)");
 			if (open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC) < 0)
 				die(errno, "open(/proc/self/ns/time_for_children)");
 			continue;
 		}
-		if ((pids[n] = clone(wait_for_eof, small + sizeof small, t->flag | SIGCHLD, gate)) < 0)
+		if ((pids[n] = clone(wait_for_eof, small + sizeof small, t->flag | SIGCHLD, gate)) <
+		    0)
 			die(errno, "clone(CLONE_NEW%s) number %d", t->name, n + 1);
 		snprintf(path, sizeof path, "/proc/%d/ns/%s", pids[n], t->flag ? t->file : "uts");
 		if (open(path, O_RDONLY | O_CLOEXEC) < 0)
@@ -281,8 +303,10 @@ static void memory_each(void)
 		}
 		if (r < rounds) /* a holder failed (and said why), or a signal */
 			die_exit();
-		settle(kernel_counters, o.count); /* the asynchronous frees, before the next "before" */
-		snprintf(label, sizeof label, i < 0 ? "none (control: the same work)" : "%s, each", t->name);
+		settle(kernel_counters,
+		       o.count); /* the asynchronous frees, before the next "before" */
+		snprintf(label, sizeof label, i < 0 ? "none (control: the same work)" : "%s, each",
+			 t->name);
 		if (i > -2)
 			row("memory", label, s[0], rounds, true, i >= 0);
 	}
@@ -297,9 +321,10 @@ static void container(void)
 	char mini[PATH_MAX], unshare[PATH_MAX];
 	char *mini_true[] = { mini, "--quiet", "--", "/bin/true", NULL };
 	char *mini_sleep[] = { mini, "--quiet", "--", "/bin/sleep", "60", NULL };
-	char *unshare_true[] = { unshare, "--fork", "--pid", "--mount-proc", "--uts", "--ipc", "--net",
-				 "--cgroup", "/bin/true", NULL };
-	bool have_mini = access(lab_path("../11-container/mini_container", mini, sizeof mini), X_OK) == 0;
+	char *unshare_true[] = { unshare, "--fork", "--pid",	"--mount-proc", "--uts",
+				 "--ipc", "--net",  "--cgroup", "/bin/true",	NULL };
+	bool have_mini =
+		access(lab_path("../11-container/mini_container", mini, sizeof mini), X_OK) == 0;
 	int rounds = o.runs < 3 ? o.runs : 3, st;
 	const char *missing = "labs/11-container/mini_container not built";
 
@@ -320,14 +345,17 @@ static void container(void)
 	}
 	for (int i = 0; i < o.runs && !nslab_interrupted; i++) {
 		for (int k = 0; k < 2; k++) {
-			int m = (i + k) % 2; /* 1: mini_container, into s[1]; 0: unshare, into s[0] */
+			int m = (i + k) %
+				2; /* 1: mini_container, into s[1]; 0: unshare, into s[0] */
 			double t0 = now_us();
 			if (m && !have_mini)
 				continue;
 			st = reap(start(m ? mini_true : unshare_true, false), 0);
 			s[m][i] = now_us() - t0;
 			if (st != 0 && !nslab_interrupted)
-				fprintf(stderr, "nsbench: %s -- /bin/true: status %d\n", m ? mini : unshare, st), die_exit();
+				fprintf(stderr, "nsbench: %s -- /bin/true: status %d\n",
+					m ? mini : unshare, st),
+					die_exit();
 		}
 		s[2][i] = have_mini ? s[1][i] / s[0][i] : 0;
 	}
@@ -346,13 +374,19 @@ static void container(void)
  * stopwatch stops at that line: the guest's first userspace instructions.
  * The host reads qemu's memory, sends a newline, and /init powers the
  * guest off.  False if userspace never came (WHY says what qemu said). */
-static bool boot(const char *qemu, const char *kernel, const char *accel, int r, char *why, size_t n)
+static bool boot(const char *qemu, const char *kernel, const char *accel, int r, char *why,
+		 size_t n)
 {
 	char initrd[64], path[64];
 	int in[2], out[2], fd = initramfs_fd(), st;
-	char *argv[] = { (char *)qemu, "-accel", (char *)accel, "-machine", "pc", "-m", "256", "-smp", "1",
-			 "-nodefaults", "-display", "none", "-no-reboot", "-serial", "stdio", "-kernel",
-			 (char *)kernel, "-initrd", initrd, "-append", "console=ttyS0 quiet panic=-1", NULL };
+	char *argv[] = { (char *)qemu,	"-accel",	(char *)accel,
+			 "-machine",	"pc",		"-m",
+			 "256",		"-smp",		"1",
+			 "-nodefaults", "-display",	"none",
+			 "-no-reboot",	"-serial",	"stdio",
+			 "-kernel",	(char *)kernel, "-initrd",
+			 initrd,	"-append",	"console=ttyS0 quiet panic=-1",
+			 NULL };
 	double t0 = now_us(), up;
 	pid_t pid;
 
@@ -370,7 +404,7 @@ static bool boot(const char *qemu, const char *kernel, const char *accel, int r,
 			up = 0;
 	}
 	if (up <= 0)
-		tell(pid, SIGKILL); /* not reaped yet: reap() below does that */
+		tell(pid, SIGKILL);		    /* not reaped yet: reap() below does that */
 	while (read(out[0], path, sizeof path) > 0) /* until qemu has gone */
 		;
 	close(in[1]), close(out[0]);

@@ -68,13 +68,15 @@ static int number(const char *option, const char *s, int max)
 
 void parse_args(int argc, char **argv, struct bench_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },	    { "runs", required_argument, NULL, 'n' },
-		{ "count", required_argument, NULL, 'c' },  { "only", required_argument, NULL, 'o' },
-		{ "quick", no_argument, NULL, 'Q' },	    { "csv", no_argument, NULL, 'C' },
-		{ "vm-timeout", required_argument, NULL, 'T' }, { "quiet", no_argument, NULL, 'q' },
-		{ 0 }
-	};
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' },
+						  { "runs", required_argument, NULL, 'n' },
+						  { "count", required_argument, NULL, 'c' },
+						  { "only", required_argument, NULL, 'o' },
+						  { "quick", no_argument, NULL, 'Q' },
+						  { "csv", no_argument, NULL, 'C' },
+						  { "vm-timeout", required_argument, NULL, 'T' },
+						  { "quiet", no_argument, NULL, 'q' },
+						  { 0 } };
 	char list[256], *tok, *save;
 	int c;
 
@@ -113,7 +115,9 @@ void parse_args(int argc, char **argv, struct bench_opts *o)
 		while (i < sizeof sections / sizeof *sections && strcmp(tok, sections[i]))
 			i++;
 		if (i == sizeof sections / sizeof *sections)
-			usage_error("--only: no section '%s' (floor, clone, gone, memory, container, vm)", tok);
+			usage_error(
+				"--only: no section '%s' (floor, clone, gone, memory, container, vm)",
+				tok);
 	}
 	if (c != -2)
 		usage_error("--only needs a list of sections, such as floor,clone");
@@ -160,8 +164,11 @@ static const char *human(double v, bool kib, char buf[24])
 
 	while (i < 2 && a >= 1000)
 		v /= kib ? 1024 : 1000, a /= kib ? 1024 : 1000, i++;
-	snprintf(buf, 24, a >= 100 || v == 0 ? "%.0f %s" : a >= 10 ? "%.1f %s" : "%.2f %s", v,
-		 kib ? m[i] : t[i]);
+	snprintf(buf, 24,
+		 a >= 100 || v == 0 ? "%.0f %s"
+		 : a >= 10	    ? "%.1f %s"
+				    : "%.2f %s",
+		 v, kib ? m[i] : t[i]);
 	return buf;
 }
 
@@ -222,7 +229,8 @@ void row(const char *sec, const char *label, double *s, int n, bool kib, bool ch
 	qsort(s, n, sizeof *s, cmp_double);
 	med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 	if (csv)
-		printf("%s,\"%s\",%s,%.1f,%.1f,%.1f,%d,\n", sec, label, kib ? "KiB" : "us", med, s[0], s[n - 1], n);
+		printf("%s,\"%s\",%s,%.1f,%.1f,%.1f,%d,\n", sec, label, kib ? "KiB" : "us", med,
+		       s[0], s[n - 1], n);
 	else
 		note("%-36s %10s %10s %10s", label, human(med, kib, a), human(s[0], kib, b),
 		     human(s[n - 1], kib, c));
@@ -277,8 +285,10 @@ static void draw(bool kib)
 	int i, w = 40;
 
 	for (i = 0; i < nbars; i++)
-		if (bars[i].kib == kib && bars[i].value >= 1) /* below 1 (noise): the shortest bar */
-			lo = lo < bars[i].value ? lo : bars[i].value, hi = hi > bars[i].value ? hi : bars[i].value;
+		if (bars[i].kib == kib &&
+		    bars[i].value >= 1) /* below 1 (noise): the shortest bar */
+			lo = lo < bars[i].value ? lo : bars[i].value,
+			hi = hi > bars[i].value ? hi : bars[i].value;
 	if (hi == 0)
 		return;
 	logscale = hi / lo > 20;
@@ -288,9 +298,11 @@ static void draw(bool kib)
 	} else
 		lo = 0, span = hi;
 	if (kib)
-		printf("\n    memory, %s scale from %g to %g KiB:\n", logscale ? "log" : "linear", lo, hi);
+		printf("\n    memory, %s scale from %g to %g KiB:\n", logscale ? "log" : "linear",
+		       lo, hi);
 	else {
-		printf("\n    time, %s scale from %s", logscale ? "log" : "linear", human(lo, kib, buf));
+		printf("\n    time, %s scale from %s", logscale ? "log" : "linear",
+		       human(lo, kib, buf));
 		printf(" to %s:\n", human(hi, kib, buf));
 	}
 	for (i = 0; i < nbars; i++) {
@@ -298,7 +310,8 @@ static void draw(bool kib)
 		if (bars[i].kib != kib)
 			continue;
 		f = v <= lo ? 0 : logscale ? log10_of(v / lo) / span : v / span;
-		printf("    %-36s |%-*.*s %s\n", bars[i].label, w, (int)(f * w + 0.5) > 0 ? (int)(f * w + 0.5) : 1,
+		printf("    %-36s |%-*.*s %s\n", bars[i].label, w,
+		       (int)(f * w + 0.5) > 0 ? (int)(f * w + 0.5) : 1,
 		       "########################################", human(v, kib, buf));
 	}
 }
@@ -322,12 +335,12 @@ void machine(const struct bench_opts *o)
 	if (uname(&u) != 0)
 		die(errno, "uname()");
 	if (csv)
-		printf("machine,\"%s %s %s\",,,,,,\"%ld CPUs, %ld MiB\"\n", u.sysname, u.release, u.machine,
-		       sysconf(_SC_NPROCESSORS_ONLN), mem);
+		printf("machine,\"%s %s %s\",,,,,,\"%ld CPUs, %ld MiB\"\n", u.sysname, u.release,
+		       u.machine, sysconf(_SC_NPROCESSORS_ONLN), mem);
 	else {
 		printf("nsbench: what isolation costs on this machine\n");
-		printf("machine: %s %s %s, %ld CPUs, %ld MiB RAM\n", u.sysname, u.release, u.machine,
-		       sysconf(_SC_NPROCESSORS_ONLN), mem);
+		printf("machine: %s %s %s, %ld CPUs, %ld MiB RAM\n", u.sysname, u.release,
+		       u.machine, sysconf(_SC_NPROCESSORS_ONLN), mem);
 		printf("each figure over %d runs: median, min, max (memory: %d rounds of %d namespaces)\n",
 		       o->runs, o->runs < 3 ? o->runs : 3, o->count);
 	}
@@ -423,12 +436,12 @@ bool in_path(const char *name, char *buf, size_t n)
  *     jmp .                           (not reached)
  * assembled by hand with `as` and copied here as bytes. */
 static const unsigned char init_code[] = {
-	0xb8, 0x01, 0x00, 0x00, 0x00, 0xbf, 0x01, 0x00, 0x00, 0x00, 0x48, 0x8d, 0x35, 0x31,
-	0x00, 0x00, 0x00, 0xba, 0x0c, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x31, 0xc0, 0x31, 0xff,
-	0x48, 0x8d, 0x35, 0x1f, 0x00, 0x00, 0x00, 0xba, 0x01, 0x00, 0x00, 0x00, 0x0f, 0x05,
-	0xb8, 0xa9, 0x00, 0x00, 0x00, 0xbf, 0xad, 0xde, 0xe1, 0xfe, 0xbe, 0x69, 0x19, 0x12,
-	0x28, 0xba, 0xdc, 0xfe, 0x21, 0x43, 0x0f, 0x05, 0xeb, 0xfe, 'N',  'S',  'L',  'A',
-	'B',  '-',  'V',  'M',  '-',  'U',  'P',  '\n'
+	0xb8, 0x01, 0x00, 0x00, 0x00, 0xbf, 0x01, 0x00, 0x00, 0x00, 0x48, 0x8d, 0x35,
+	0x31, 0x00, 0x00, 0x00, 0xba, 0x0c, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x31, 0xc0,
+	0x31, 0xff, 0x48, 0x8d, 0x35, 0x1f, 0x00, 0x00, 0x00, 0xba, 0x01, 0x00, 0x00,
+	0x00, 0x0f, 0x05, 0xb8, 0xa9, 0x00, 0x00, 0x00, 0xbf, 0xad, 0xde, 0xe1, 0xfe,
+	0xbe, 0x69, 0x19, 0x12, 0x28, 0xba, 0xdc, 0xfe, 0x21, 0x43, 0x0f, 0x05, 0xeb,
+	0xfe, 'N',  'S',  'L',	'A',  'B',  '-',  'V',	'M',  '-',  'U',  'P',	'\n'
 };
 
 /* An ELF header and one program header: load the file at 0x400000,
@@ -439,31 +452,31 @@ static size_t make_elf(unsigned char *out)
 	unsigned char *p = out;
 
 	memset(out, 0, hdrs);
-	memcpy(p, "\177ELF\2\1\1", 7);   /* 64-bit, little-endian, version 1 */
-	p[16] = 2, p[18] = 62, p[20] = 1; /* ET_EXEC, EM_X86_64, EV_CURRENT */
+	memcpy(p, "\177ELF\2\1\1", 7);		  /* 64-bit, little-endian, version 1 */
+	p[16] = 2, p[18] = 62, p[20] = 1;	  /* ET_EXEC, EM_X86_64, EV_CURRENT */
 	*(unsigned long *)(p + 24) = base + hdrs; /* e_entry */
-	*(unsigned long *)(p + 32) = 64;         /* e_phoff */
-	p[52] = 64, p[54] = 56, p[56] = 1;        /* e_ehsize, e_phentsize, e_phnum */
+	*(unsigned long *)(p + 32) = 64;	  /* e_phoff */
+	p[52] = 64, p[54] = 56, p[56] = 1;	  /* e_ehsize, e_phentsize, e_phnum */
 	p += 64;
-	p[0] = 1, p[4] = 7; /* PT_LOAD, PF_R|PF_W|PF_X */
-	*(unsigned long *)(p + 16) = base;    /* p_vaddr */
-	*(unsigned long *)(p + 24) = base;    /* p_paddr */
-	*(unsigned long *)(p + 32) = size;    /* p_filesz */
-	*(unsigned long *)(p + 40) = size;    /* p_memsz */
-	*(unsigned long *)(p + 48) = 0x1000;  /* p_align */
+	p[0] = 1, p[4] = 7;		     /* PT_LOAD, PF_R|PF_W|PF_X */
+	*(unsigned long *)(p + 16) = base;   /* p_vaddr */
+	*(unsigned long *)(p + 24) = base;   /* p_paddr */
+	*(unsigned long *)(p + 32) = size;   /* p_filesz */
+	*(unsigned long *)(p + 40) = size;   /* p_memsz */
+	*(unsigned long *)(p + 48) = 0x1000; /* p_align */
 	memcpy(out + hdrs, init_code, sizeof init_code);
 	return size;
 }
 
 /* One entry of a "newc" cpio archive, the format the kernel unpacks. */
-static void cpio_entry(FILE *f, const char *name, unsigned mode, unsigned rdev_min, const void *data,
-		       size_t len)
+static void cpio_entry(FILE *f, const char *name, unsigned mode, unsigned rdev_min,
+		       const void *data, size_t len)
 {
 	static const char zeros[4];
 	size_t namesize = strlen(name) + 1;
 
-	fprintf(f, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", 0u, mode, 0u, 0u, 1u,
-		0u, len, 0u, 0u, mode >> 12 == 02 ? 5u : 0u, rdev_min, namesize, 0u);
+	fprintf(f, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", 0u, mode, 0u, 0u,
+		1u, 0u, len, 0u, 0u, mode >> 12 == 02 ? 5u : 0u, rdev_min, namesize, 0u);
 	fwrite(name, 1, namesize, f);
 	fwrite(zeros, 1, (4 - (110 + namesize) % 4) % 4, f);
 	fwrite(data, 1, len, f);
@@ -527,7 +540,8 @@ pid_t helper(int flags, int (*body)(void *), const void *arg, int *from_helper)
 	if (pipe2(up, O_CLOEXEC) != 0 || pipe2(down, O_CLOEXEC) != 0)
 		die(errno, "pipe2()");
 	helper_body = body;
-	if ((pid = clone(helper_start, helper_stack + sizeof helper_stack, flags | SIGCHLD, (void *)arg)) < 0)
+	if ((pid = clone(helper_start, helper_stack + sizeof helper_stack, flags | SIGCHLD,
+			 (void *)arg)) < 0)
 		die(errno, "clone(helper)");
 	watch_child(pid); /* a signal to us SIGKILLs it: its namespaces go with it */
 	close(up[1]);
@@ -649,8 +663,9 @@ pid_t start(char *const argv[], bool quiet)
 		die(errno, "fork()");
 	if (pid == 0) {
 		child_begin();
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || (null = open("/dev/null", O_RDWR)) < 0 ||
-		    dup2(null, 0) < 0 || dup2(null, 1) < 0 || (quiet && dup2(null, 2) < 0))
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 ||
+		    (null = open("/dev/null", O_RDWR)) < 0 || dup2(null, 0) < 0 ||
+		    dup2(null, 1) < 0 || (quiet && dup2(null, 2) < 0))
 			die(errno, "preparing %s", argv[0]);
 		execv(argv[0], argv);
 		die(errno, "execv(%s)", argv[0]);
@@ -684,9 +699,11 @@ static int family(pid_t root, pid_t *out, int max, const char *comm, pid_t *foun
 		while ((e = readdir(d)) && n < max) {
 			snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
 			if (!(pid = atoi(e->d_name)) || !*first_line(path, line, sizeof line) ||
-			    !(paren = strrchr(line, ')')) || sscanf(paren + 2, "%*c %d", &ppid) != 1)
+			    !(paren = strrchr(line, ')')) ||
+			    sscanf(paren + 2, "%*c %d", &ppid) != 1)
 				continue;
-			snprintf(name, sizeof name, "%.*s", (int)(paren - strchr(line, '(') - 1), strchr(line, '(') + 1);
+			snprintf(name, sizeof name, "%.*s", (int)(paren - strchr(line, '(') - 1),
+				 strchr(line, '(') + 1);
 			if (!among(out, n, pid) && among(out, n, ppid))
 				out[n++] = pid;
 			if (pid != root && among(out, n, pid) && !strcmp(name, comm))
@@ -713,7 +730,8 @@ static double cgroup_kib(pid_t pid)
 			continue;
 		rel[strcspn(rel, "\n")] = 0;
 		if (strstr(line, ":memory:") || (!*file && !strncmp(line, "0::", 3)))
-			snprintf(file, sizeof file, "%s%s", strstr(line, ":memory:") ? "memory" : "", rel + 1);
+			snprintf(file, sizeof file, "%s%s",
+				 strstr(line, ":memory:") ? "memory" : "", rel + 1);
 	}
 	fclose(f);
 	if (!*file || !strcmp(file, "/") || !strcmp(file, "memory/"))
@@ -774,13 +792,18 @@ bool vm_parts(char *qemu, char *kernel, size_t n, char *why, size_t whylen)
 	char path[PATH_MAX], version[128];
 
 	if (!in_path("qemu-system-x86_64", qemu, n)) {
-		snprintf(why, whylen, "qemu-system-x86_64 is not installed (sudo vagrant/provision.sh --vm-check)");
+		snprintf(
+			why, whylen,
+			"qemu-system-x86_64 is not installed (sudo vagrant/provision.sh --vm-check)");
 		return false;
 	}
-	first_line(lab_path("../../.vm-cache/kernel.ready", path, sizeof path), version, sizeof version);
-	snprintf(kernel, n, "%s/boot/vmlinuz-%s", lab_path("../../.vm-cache/root", path, sizeof path), version);
+	first_line(lab_path("../../.vm-cache/kernel.ready", path, sizeof path), version,
+		   sizeof version);
+	snprintf(kernel, n, "%s/boot/vmlinuz-%s",
+		 lab_path("../../.vm-cache/root", path, sizeof path), version);
 	if (!*version || access(kernel, R_OK) != 0) {
-		snprintf(why, whylen, "no kernel cached in .vm-cache/ (run sudo make vm-check once)");
+		snprintf(why, whylen,
+			 "no kernel cached in .vm-cache/ (run sudo make vm-check once)");
 		return false;
 	}
 	return true;
@@ -796,14 +819,17 @@ bool kvm_works(char *why, size_t n)
 	int fd;
 
 	while (f && !flags && fgets(line, sizeof line, f))
-		flags = !strncmp(line, "flags", 5) && (strstr(line, " vmx") || strstr(line, " svm"));
+		flags = !strncmp(line, "flags", 5) &&
+			(strstr(line, " vmx") || strstr(line, " svm"));
 	if (f)
 		fclose(f);
 	if (!flags) {
-		snprintf(why, n, "the CPU shows no vmx or svm flag: no hardware virtualisation here");
+		snprintf(why, n,
+			 "the CPU shows no vmx or svm flag: no hardware virtualisation here");
 		return false;
 	}
-	if ((fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0 || ioctl(fd, 0xAE01 /* KVM_CREATE_VM */, 0) < 0) {
+	if ((fd = open("/dev/kvm", O_RDWR | O_CLOEXEC)) < 0 ||
+	    ioctl(fd, 0xAE01 /* KVM_CREATE_VM */, 0) < 0) {
 		snprintf(why, n, "/dev/kvm: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -843,7 +869,8 @@ double wait_for_line(int fd, const char *line, double deadline, char *why, size_
 	return 0;
 }
 
-typedef bool boot_fn(const char *qemu, const char *kernel, const char *accel, int r, char *why, size_t n);
+typedef bool boot_fn(const char *qemu, const char *kernel, const char *accel, int r, char *why,
+		     size_t n);
 
 /* Section [6]: the rows from RUNS boots, KVM if it works, else TCG. */
 void vm(boot_fn *boot, int runs, double (*s)[1000])
@@ -860,14 +887,16 @@ void vm(boot_fn *boot, int runs, double (*s)[1000])
 	runs = kvm ? runs : 1; /* a TCG boot takes seconds to a minute: one is enough */
 	for (int i = 0; i < runs && !nslab_interrupted; i++) {
 		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "nsbench: booting a VM under %s, %d of %d...\r", kvm ? "KVM" : "TCG", i + 1, runs);
+			fprintf(stderr, "nsbench: booting a VM under %s, %d of %d...\r",
+				kvm ? "KVM" : "TCG", i + 1, runs);
 		if (boot(qemu, kernel, kvm ? "kvm" : "tcg", i, why, sizeof why))
 			continue;
 		if (nslab_interrupted || !kvm) {
 			skip_row("vm", "VM", "the guest did not reach userspace: %s", why);
 			return;
 		}
-		snprintf(kvm_why, sizeof kvm_why, "KVM failed: %.200s", why); /* nested KVM may: try TCG */
+		snprintf(kvm_why, sizeof kvm_why, "KVM failed: %.200s",
+			 why); /* nested KVM may: try TCG */
 		kvm = false, runs = 1, i = -1;
 	}
 	if (isatty(STDERR_FILENO))
@@ -875,10 +904,12 @@ void vm(boot_fn *boot, int runs, double (*s)[1000])
 	if (nslab_interrupted)
 		return;
 	if (!csv)
-		note("qemu under %s", kvm ? "KVM: the guest's instructions run on the CPU itself" : "TCG, software emulation:");
+		note("qemu under %s", kvm ? "KVM: the guest's instructions run on the CPU itself"
+					  : "TCG, software emulation:");
 	if (!csv && !kvm)
 		note("  %s", kvm_why);
-	row("vm", kvm ? "VM under KVM: boot to /init" : "VM under TCG: boot to /init", s[0], runs, false, true);
+	row("vm", kvm ? "VM under KVM: boot to /init" : "VM under TCG: boot to /init", s[0], runs,
+	    false, true);
 	row("vm", "VM: power-off until qemu has exited", s[1], runs, false, false);
 	row("vm", "VM: qemu's RSS, guest at userspace", s[2], runs, true, true);
 }

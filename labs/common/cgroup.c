@@ -1,5 +1,6 @@
 /* cgroup.c - the cgroup plumbing described in cgroup.h. */
 #include "cgroup.h"
+#include "mountinfo.h"
 #include "nslab.h"
 
 #include <errno.h>
@@ -8,7 +9,70 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+/* Does the cgroup2 tree mounted at POINT offer CTRL? */
+static bool offers(const char *point, const char *ctrl)
+{
+	char path[PATH_MAX + 32], list[256] = "";
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/cgroup.controllers", point);
+	if (!(f = fopen(path, "re")))
+		return false;
+	if (!fgets(list, sizeof list, f))
+		list[0] = '\0';
+	fclose(f);
+	return has_word(list, ctrl, ' ');
+}
+
+/* Our own cgroup in the v1 hierarchy of CTRL, from /proc/self/cgroup, into
+ * REL ("" if it is the root). */
+static void own_v1_cgroup(const char *ctrl, char rel[PATH_MAX])
+{
+	char line[PATH_MAX + 64];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	*rel = '\0';
+	while (f && fgets(line, sizeof line, f)) {
+		char *ctrls = strchr(line, ':');
+		char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+
+		if (!path)
+			continue;
+		*path++ = '\0'; /* "4:memory:/path" -> "memory" and "/path" */
+		path[strcspn(path, "\n")] = '\0';
+		if (has_word(ctrls + 1, ctrl, ',') && strcmp(path, "/") != 0)
+			snprintf(rel, PATH_MAX, "%s", path);
+	}
+	if (f)
+		fclose(f);
+}
+
+bool cgroup_find(const char *ctrl, char mnt[PATH_MAX], char parent[PATH_MAX], bool *v1)
+{
+	FILE *f = mountinfo_open("/proc/self/mountinfo");
+	struct mount_entry m;
+	char rel[PATH_MAX];
+
+	*mnt = '\0';
+	while (!*mnt && mountinfo_next(f, &m)) {
+		if (strcmp(m.fstype, "cgroup2") == 0 && offers(m.point, ctrl)) {
+			snprintf(mnt, PATH_MAX, "%s", m.point);
+			*v1 = false;
+		} else if (strcmp(m.fstype, "cgroup") == 0 && has_word(m.super, ctrl, ',')) {
+			snprintf(mnt, PATH_MAX, "%s", m.point);
+			*v1 = true;
+		}
+	}
+	fclose(f);
+	if (!*mnt)
+		return false;
+	own_v1_cgroup(ctrl, rel);
+	snprintf(parent, PATH_MAX, "%.*s%s", PATH_MAX / 2, mnt, *v1 ? rel : "");
+	return true;
+}
 
 enum { BATCH = 256 /* pidfds open at once: well under the usual 1024 */ };
 
@@ -71,7 +135,8 @@ static void kill_batch(const char *dir, const pid_t *pids, long n)
 	if ((m = cgroup_procs(dir, &now)) > 0) {
 		qsort(now, (size_t)m, sizeof *now, by_number);
 		for (long i = 0; i < n; i++)
-			if (fds[i] >= 0 && bsearch(&pids[i], now, (size_t)m, sizeof *now, by_number))
+			if (fds[i] >= 0 &&
+			    bsearch(&pids[i], now, (size_t)m, sizeof *now, by_number))
 				pidfd_signal(fds[i], SIGKILL);
 	}
 	free(now);

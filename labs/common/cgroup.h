@@ -2,9 +2,17 @@
  * by Labs 05, 09 and 11, not a lesson. */
 #ifndef NSLAB_CGROUP_H
 #define NSLAB_CGROUP_H
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+/* Where controller CTRL ("memory") is: a cgroup2 mount that offers it (in
+ * its root's cgroup.controllers), else a v1 hierarchy mounted with it; its
+ * mount point in MNT, *V1 which.  PARENT, where a lab makes its cgroup: on
+ * v2 the root; on v1 the cgroup this process is in already (the line
+ * "N:memory:/path" of /proc/self/cgroup).  False if there is none. */
+bool cgroup_find(const char *ctrl, char mnt[PATH_MAX], char parent[PATH_MAX], bool *v1);
 
 /* Every PID in DIR/cgroup.procs, however many, into *PIDS (malloc()ed; the
  * caller frees it).  The count, or -1 and errno if it cannot be read. */

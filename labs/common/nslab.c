@@ -13,21 +13,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NSLAB_P_PIDFD 3 /* waitid()'s P_PIDFD (Linux 5.4); glibc names it from 2.36 */
-
 const char *nslab_prog = "nslab";
 volatile sig_atomic_t nslab_interrupted;
-static volatile sig_atomic_t watched = -1; /* a pidfd: the child a signal kills */
 static const char *usage_text;
 static bool quiet;
 static const char *pidfile_written; /* for die() to remove */
-void (*nslab_cleanup)(void); /* a cloned child drops it: child_begin() */
+void (*nslab_cleanup)(void);	    /* a cloned child drops it: child_begin() */
 
-static const char *const hints[] = { /* for the errors students meet most */
+static const char *const hints[] = {
+	/* for the errors students meet most */
 	[EPERM] = "needs root (CAP_SYS_ADMIN) — run with sudo",
 	[EACCES] = "permission denied — run with sudo",
 	[ENOENT] = "no such file or directory — check the path",
-	[EEXIST] = "that name already exists — remove it (sudo tools/nslab-clean --yes) or choose another",
+	[EEXIST] =
+		"that name already exists — remove it (sudo tools/nslab-clean --yes) or choose another",
 	[EBUSY] = "busy — see \"What can go wrong\" on the lab's page",
 	[EINVAL] = "the kernel rejected an argument — check the values given",
 	[ENOMEM] = "out of memory (or over a cgroup limit)",
@@ -79,6 +78,17 @@ noreturn void usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+bool has_word(const char *list, const char *word, char sep)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = list; p && *p; p = strchr(p, sep) ? strchr(p, sep) + 1 : NULL)
+		if (strncmp(p, word, len) == 0 &&
+		    (p[len] == sep || p[len] == '\0' || p[len] == '\n'))
+			return true;
+	return false;
+}
+
 void narrate(int n, const char *fmt, ...)
 {
 	const char *nc = getenv("NO_COLOR"); /* https://no-color.org */
@@ -89,7 +99,11 @@ void narrate(int n, const char *fmt, ...)
 		return;
 	if (n != 0)
 		snprintf(prefix, sizeof prefix, n > 0 ? "[%d] " : "==> ", n);
-	printf(colour ? "\033[%sm%s\033[0m" : "%.0s%s", n > 0 ? "1;36" : n < 0 ? "1;32" : "0", prefix);
+	printf(colour ? "\033[%sm%s\033[0m" : "%.0s%s",
+	       n > 0   ? "1;36"
+	       : n < 0 ? "1;32"
+		       : "0",
+	       prefix);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -103,8 +117,7 @@ static void on_signal(int sig)
 
 	if (!nslab_interrupted)
 		nslab_interrupted = sig;
-	if (watched >= 0) /* through the pidfd: a reaped child's PID is never hit */
-		syscall(SYS_pidfd_send_signal, (int)watched, SIGKILL, NULL, 0);
+	kill_watched_child(); /* through its pidfd: a reaped child's PID is never hit */
 	errno = saved;
 }
 
@@ -114,7 +127,8 @@ void demo_begin(const char *prog, const char *usage)
 	nslab_prog = prog;
 	usage_text = usage;
 	signal(SIGPIPE, SIG_IGN); /* a child gone early: EPIPE, not death */
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) || sigaction(SIGHUP, &sa, NULL))
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL))
 		die(errno, "sigaction()");
 }
 
@@ -130,18 +144,27 @@ bool demo_common_option(int c, struct demo_opts *o)
 		       "      --pidfile FILE  write the namespaced process's host PID to FILE\n"
 		       "      --shell         start an interactive shell inside instead\n"
 		       "\nExit status: the child's status (128+N if killed by signal N),\n"
-		       "1 on a runtime error, 2 on a usage error.\n", usage_text);
+		       "1 on a runtime error, 2 on a usage error.\n",
+		       usage_text);
 		exit(0);
-	case 'q': o->quiet = quiet = true; return true;
-	case 'H': o->hold = true; return true;
-	case 'S': o->shell = true; return true;
+	case 'q':
+		o->quiet = quiet = true;
+		return true;
+	case 'H':
+		o->hold = true;
+		return true;
+	case 'S':
+		o->shell = true;
+		return true;
 	case 'P':
 		if (!*optarg)
 			usage_error("--pidfile needs a file name");
 		o->pidfile = optarg;
 		return true;
-	case '?': usage_error(NULL);
-	default: return false;
+	case '?':
+		usage_error(NULL);
+	default:
+		return false;
 	}
 }
 
@@ -183,127 +206,17 @@ void remove_pidfile(const struct demo_opts *o)
 		warn_errno(errno, "unlink(\"%s\")", o->pidfile);
 }
 
-int pidfd_for(pid_t child)
-{
-	return (int)syscall(SYS_pidfd_open, child, 0); /* close-on-exec already */
-}
-
-int pidfd_signal(int pidfd, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
-
-int pidfd_end(int *pidfd, int sig)
-{
-	siginfo_t info = { 0 };
-	int status = -1;
-
-	if (*pidfd < 0)
-		return -1;
-	pidfd_signal(*pidfd, sig); /* ESRCH: it has ended already */
-	/* P_PIDFD (Linux 5.4) waits for exactly this process; ECHILD if the
-	 * lab has reaped it already. */
-	while (waitid((idtype_t)NSLAB_P_PIDFD, (id_t)*pidfd, &info, WEXITED) != 0)
-		if (errno != EINTR)
-			break;
-	if (info.si_pid > 0)
-		status = info.si_code == CLD_EXITED ? W_EXITCODE(info.si_status, 0)
-						    : W_EXITCODE(0, info.si_status);
-	close(*pidfd);
-	*pidfd = -1;
-	return status;
-}
-
-void watch_child(pid_t child)
-{
-	int old = watched, fd = -1;
-
-	/* Opened before the child can have been reaped (only we reap it). */
-	if (child > 0 && (fd = pidfd_for(child)) < 0)
-		die(errno, "pidfd_open(%d)", (int)child);
-	watched = fd; /* set, then look: a signal in between is seen by one side */
-	if (old >= 0)
-		close(old);
-	if (nslab_interrupted && fd >= 0)
-		pidfd_signal(fd, SIGKILL);
-}
-
-int signal_child(int sig)
-{
-	if (watched < 0) {
-		errno = ESRCH;
-		return -1;
-	}
-	return pidfd_signal(watched, sig);
-}
-
-void end_child(void)
-{
-	int fd = watched;
-
-	watched = -1;
-	pidfd_end(&fd, SIGKILL);
-}
-
-void child_begin(void)
-{
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) /* do not outlive a killed demo */
-		die(errno, "prctl(PR_SET_PDEATHSIG)");
-	if (watched >= 0) /* the parent's hold on a child is not ours */
-		close(watched);
-	watched = -1;
-	nslab_interrupted = 0;
-	nslab_cleanup = NULL; /* the parent's cleanup is not the child's to run */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-}
-
 void shell_owns_terminal(void)
 {
 	signal(SIGINT, SIG_IGN); /* as system(3) does */
 	signal(SIGQUIT, SIG_IGN);
 }
 
-void hold(pid_t child, const char *const commands[])
-{
-	bool tty = isatty(STDIN_FILENO);
-	/* Enter on a terminal; a pidfd (Linux 5.3) is readable once CHILD ends. */
-	struct pollfd p[2] = {
-		{ .fd = tty ? STDIN_FILENO : -1, .events = POLLIN },
-		{ .fd = child > 0 ? pidfd_for(child) : -1, .events = POLLIN },
-	};
-	int saved = watched;
-	sigset_t all, old;
-	char buf[256];
-
-	printf("Holding. From a second terminal, try:\n");
-	for (int i = 0; commands && commands[i]; i++)
-		printf("    %s\n", commands[i]);
-	printf("Press Ctrl-C%s to end and clean up.\n", tty ? " or Enter" : "");
-	fflush(stdout);
-	/* ppoll() unblocks them atomically: a signal just before is not lost. */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	if (!nslab_interrupted) { /* else the child is gone already */
-		watched = -1;     /* ending a hold is no reason to kill */
-		while (ppoll(p, 2, NULL, &old) < 0 && !nslab_interrupted)
-			;
-		if (p[0].revents && read(STDIN_FILENO, buf, sizeof buf) < 0)
-			warn_errno(errno, "read(stdin)");
-		nslab_interrupted = 0;
-		watched = saved;
-	}
-	if (p[1].fd >= 0)
-		close(p[1].fd);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-}
-
 int demo_exit_code(int wstatus)
 {
 	if (nslab_interrupted) {
-		fprintf(stderr, "%s: interrupted by SIG%s\n", nslab_prog, sigabbrev_np(nslab_interrupted));
+		fprintf(stderr, "%s: interrupted by SIG%s\n", nslab_prog,
+			sigabbrev_np(nslab_interrupted));
 		return 128 + nslab_interrupted;
 	}
 	return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);

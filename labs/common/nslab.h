@@ -25,6 +25,9 @@ extern void (*nslab_cleanup)(void);
 #define on_die(cleanup) (nslab_cleanup = (cleanup))
 noreturn void usage_error(const char *fmt, ...) PRINTF(1, 2); /* exit 2 */
 
+/* Is WORD one of the words of LIST, separated by SEP ("a,b" or "a b")? */
+bool has_word(const char *list, const char *word, char sep);
+
 /* Narration: "[N] step" and "    note" (hidden by --quiet), "==> result". */
 void narrate(int n, const char *fmt, ...) PRINTF(2, 3);
 #define step(n, ...) narrate((n), __VA_ARGS__)
@@ -37,32 +40,20 @@ struct demo_opts {
 	const char *pidfile;
 };
 #define DEMO_COMMON_SHORTOPTS "hq"
-#define DEMO_COMMON_LONGOPTS                                              \
-	{ "help", no_argument, NULL, 'h' }, { "quiet", no_argument, NULL, 'q' }, \
-	{ "hold", no_argument, NULL, 'H' }, { "shell", no_argument, NULL, 'S' }, \
-	{ "pidfile", required_argument, NULL, 'P' }
+#define DEMO_COMMON_LONGOPTS                                                             \
+	{ "help", no_argument, NULL, 'h' }, { "quiet", no_argument, NULL, 'q' },         \
+		{ "hold", no_argument, NULL, 'H' }, { "shell", no_argument, NULL, 'S' }, \
+	{                                                                                \
+		"pidfile", required_argument, NULL, 'P'                                  \
+	}
 void demo_begin(const char *prog, const char *usage); /* and the handler */
-bool demo_common_option(int c, struct demo_opts *o); /* false: the lab's own */
-void demo_check_opts(const struct demo_opts *o);     /* before any setup */
+bool demo_common_option(int c, struct demo_opts *o);  /* false: the lab's own */
+void demo_check_opts(const struct demo_opts *o);      /* before any setup */
 void write_pidfile(const struct demo_opts *o, pid_t pid);
 void remove_pidfile(const struct demo_opts *o);
-/* A child is held by a pidfd (Linux 5.3), never by its PID alone: once a
- * child is reaped, the kernel may give its PID to any new process, but a
- * pidfd names one process for as long as it is open, and a signal sent
- * through it to a process that has ended fails (ESRCH) instead of reaching
- * another.  So the demo never signals a process that is not its own. */
-void watch_child(pid_t child); /* a signal now SIGKILLs CHILD (0: none) */
-void end_child(void); /* SIGKILL the watched child, reap it unless reaped, let go */
-int signal_child(int sig);            /* to the watched child, by its pidfd */
-int pidfd_for(pid_t child);           /* -1 and errno if it cannot be had */
-int pidfd_signal(int pidfd, int sig); /* 0, or -1 and errno (ESRCH: ended) */
-int pidfd_end(int *pidfd, int sig);   /* signal, reap, close: wait status */
-void child_begin(void);         /* in a cloned child: die with the demo */
 void shell_owns_terminal(void); /* Ctrl-C is an interactive shell's now */
-/* Print COMMANDS to try from a second terminal; wait for Enter, a signal
- * (the expected end, not an interruption) or CHILD's exit (0: none). */
-void hold(pid_t child, const char *const commands[]);
 /* 128+N after signal N (said on stderr); else the waitpid() status as an
  * exit code: the child's own, or 128+N if signal N killed it. */
 int demo_exit_code(int wstatus);
+#include "child.h"
 #endif
