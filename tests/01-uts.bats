@@ -138,6 +138,25 @@ teardown() { reap_held; }
 	[[ "$stderr" == *"sudo"* ]]
 }
 
+@test "uts: exercise 3, without CLONE_NEWUTS, says the host's hostname CHANGED (it compares)" {
+	require_root
+	require_cmd cc unshare hostname
+	local dir=$BATS_TEST_TMPDIR/ex3
+	mkdir "$dir"
+	# The exercise's edit, made by the test: the flag removed from clone().
+	sed 's/CLONE_NEWUTS | SIGCHLD/SIGCHLD/' "$KIT/labs/01-uts/uts_demo.c" >"$dir/uts_demo.c"
+	! grep -q 'CLONE_NEWUTS | SIGCHLD' "$dir/uts_demo.c"
+	cc -std=c11 -D_GNU_SOURCE -I"$KIT/labs/01-uts" -o "$dir/uts_demo" "$dir/uts_demo.c" \
+		"$KIT/labs/01-uts/options.c" "$KIT/labs/common/libnslab.a" $(ldd "$UTS_DEMO" | grep -q libasan && echo -fsanitize=address,undefined)
+	# Run in a throwaway UTS namespace, which plays the host: the real
+	# host's name is never touched.
+	run unshare --uts sh -c 'hostname before-ex3 && "$1" --hostname after-ex3; echo "outer: $(hostname)"' sh "$dir/uts_demo"
+	[[ "$output" == *"host:    hostname is after-ex3, CHANGED from before-ex3"* ]]
+	[[ "$output" == *"outer: after-ex3"* ]] # the observer: hostname, outside the demo
+	[[ "$output" != *"(unchanged)"* ]]
+	[ "$(hostname)" != after-ex3 ]
+}
+
 @test "uts: nothing named nslab is left behind" {
 	assert_nothing_left
 }

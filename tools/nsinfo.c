@@ -32,11 +32,11 @@ static const char *const types[] = {
 enum { NTYPES = sizeof types / sizeof types[0] };
 
 struct ns {
-	int type;            /* index into types[]                  */
+	int type; /* index into types[]                  */
 	dev_t dev;
 	ino_t ino;
 	int nprocs;
-	pid_t lowest;        /* the lowest PID seen in it            */
+	pid_t lowest; /* the lowest PID seen in it            */
 };
 
 static struct ns *nss;
@@ -164,8 +164,8 @@ static int list(int only)
 		char cmd[256];
 
 		command_of(nss[i].lowest, cmd, sizeof cmd);
-		printf("%10lu %-6s %6d %7d %s\n", (unsigned long)nss[i].ino,
-		       types[nss[i].type], nss[i].nprocs, (int)nss[i].lowest, cmd);
+		printf("%10lu %-6s %6d %7d %s\n", (unsigned long)nss[i].ino, types[nss[i].type],
+		       nss[i].nprocs, (int)nss[i].lowest, cmd);
 	}
 	return 0;
 }
@@ -198,10 +198,11 @@ static int compare(const char *arg)
 				fprintf(stderr, "nsinfo: no process %ld\n", pid);
 				return 1;
 			}
-			fprintf(stderr, "nsinfo: stat(\"%s\") failed: %s%s\n", path,
-				strerror(err),
-				err != EACCES ? "" : geteuid() ? " — run with sudo"
-				: " (even root may not look into a process of an outer container)");
+			fprintf(stderr, "nsinfo: stat(\"%s\") failed: %s%s\n", path, strerror(err),
+				err != EACCES ? ""
+				: geteuid()
+					? " — run with sudo"
+					: " (even root may not look into a process of an outer container)");
 			return 1;
 		}
 		same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;

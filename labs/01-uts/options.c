@@ -1,7 +1,7 @@
 /*
  * options.c - Lab 01's command line.  Not the lesson: uts_demo.c is.
  */
-#include "../common/nslab.h"
+#include "options.h"
 
 #include <string.h>
 

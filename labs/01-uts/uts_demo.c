@@ -7,6 +7,7 @@
  * way: `sudo unshare --uts bash`, then `hostname new`).
  */
 #include "../common/nslab.h"
+#include "options.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,10 +18,6 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* options.c: --hostname, --domainname and the options every lab has. */
-void parse_args(int argc, char **argv, struct demo_opts *opts, const char **hostname,
-		const char **domainname);
 
 static struct demo_opts opts;
 static const char *hostname = "nslab-uts", *domainname;
@@ -64,16 +61,22 @@ static int child_main(void *arg)
 	die(errno, "execl(\"%s\")", sh);
 }
 
-/* Steps 1 and 5: the host's own name, before and after. */
+/* Steps 1 and 5: the host's own name, before and after, compared. */
 static void host_hostname(int n, const char *when)
 {
+	static char before[HOST_NAME_MAX + 1];
 	char name[HOST_NAME_MAX + 1];
 
 	if (gethostname(name, sizeof name) != 0)
 		die(errno, "gethostname()");
 	step(n, "gethostname() on the host %s -> \"%s\"", when, name);
-	if (n > 1)
+	if (n == 1)
+		memcpy(before, name, sizeof name);
+	else if (strcmp(name, before) == 0)
 		result("host:    hostname is %s (unchanged)", name);
+	else
+		result("host:    hostname is %s, CHANGED from %s: no UTS namespace of its own",
+		       name, before);
 }
 
 /* Step 6: a namespace is a file in /proc/PID/ns/, and readlink names it

@@ -8,6 +8,7 @@
  * Shell: `sudo unshare --pid --fork [--mount-proc] bash`.  Steps as narrated.
  */
 #include "../common/nslab.h"
+#include "plumbing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,22 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* In plumbing.c: parsing --nest and reading /proc files, not the lesson. */
-int parse_nest(const char *arg, int max);
-bool read_nspid(pid_t pid, char *buf, size_t len);
-bool read_comm(pid_t pid, char *buf, size_t len);
-int count_proc_pids(void);
-pid_t descendant(pid_t pid, int generations);
-
 enum { NEST_MAX = 32 /* the kernel's limit */, STACK_SIZE = 256 * 1024 };
-
-static const char usage[] =
-	"Usage: pid_demo [OPTION]...\n"
-	"Lab 02: start a process in a new PID namespace, where it is PID 1,\n"
-	"and look at it from inside and from the host.\n\n"
-	"      --mount-proc   inside, mount a fresh /proc in a mount namespace of its own\n"
-	"                     (without it, /proc still shows the host's processes)\n"
-	"      --nest N       nest N PID namespaces, 1 to 32 (default: 1)\n";
 
 static struct demo_opts opts;
 static bool mount_proc;
@@ -180,7 +166,9 @@ static int level_main(void *arg)
 
 	child_begin();
 	if (level == 1) {
-		close(start[1]), close(ready[0]), close(done[1]); /* else EOF never comes */
+		close(start[1]); /* else our copies would keep EOF from coming */
+		close(ready[0]);
+		close(done[1]);
 		/* Wait until the host has narrated step 1: the story stays in order. */
 		if (read(start[0], &byte, 1) != 1)
 			return EXIT_RUNTIME;
@@ -276,8 +264,10 @@ int main(int argc, char **argv)
 	step(1, "clone(%s) -> child %d (PID 1 of a new PID namespace)", FLAG_NAMES(1), (int)child);
 	if (nest > 1)
 		note("each level clones the next: %d namespaces deep", nest);
-	close(start[0]), close(ready[1]), close(done[0]); /* the children's ends decide EOF */
-	if (write(start[1], "x", 1) != 1)		  /* "go on" */
+	close(start[0]); /* the children's ends alone decide EOF */
+	close(ready[1]);
+	close(done[0]);
+	if (write(start[1], "x", 1) != 1) /* "go on" */
 		warn_errno(errno, "write(sync pipe)");
 	close(start[1]);
 

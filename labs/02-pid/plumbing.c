@@ -1,9 +1,8 @@
 /*
- * plumbing.c - Lab 02's plumbing, not the lesson: the --nest number and
- * reading /proc files.  pid_demo.c declares these functions where it
- * uses them.
+ * plumbing.c - Lab 02's plumbing, not the lesson: the help text, the
+ * --nest number and reading /proc files (declared in plumbing.h).
  */
-#include "../common/nslab.h"
+#include "plumbing.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,6 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+
+const char usage[] =
+	"Usage: pid_demo [OPTION]...\n"
+	"Lab 02: start a process in a new PID namespace, where it is PID 1,\n"
+	"and look at it from inside and from the host.\n\n"
+	"      --mount-proc   inside, mount a fresh /proc in a mount namespace of its own\n"
+	"                     (without it, /proc still shows the host's processes)\n"
+	"      --nest N       nest N PID namespaces, 1 to 32 (default: 1)\n";
 
 /* --nest N: a whole number from 1 to MAX, or a usage error (exit 2). */
 int parse_nest(const char *arg, int max)

@@ -23,6 +23,8 @@
  * Runtimes use pivot_root(2) and detach the old root: nothing to climb to.
  */
 #include "../common/nslab.h"
+#include "../common/mountinfo.h"
+#include "mounts.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -45,10 +47,6 @@ static const char usage[] =
 	"      --hold-before-mount  wait at step 5, chrooted with /proc still empty, and\n"
 	"                           print commands to look from a second terminal; Enter,\n"
 	"                           Ctrl-C or SIGTERM goes on with steps 6 to 9\n";
-
-/* rootfs.c, plumbing: the rootfs to use, checked, or exit 2 (--rootfs) or 1. */
-void choose_rootfs(const char *option, char dir[PATH_MAX]);
-int mounts_under(const char *dir);
 
 /* What PID 1's sh runs: ps (not with --quiet), then "ready" on fd 4; then
  * it waits for the parent's EOF on fd 3 and unmounts /proc on its way out. */
@@ -185,20 +183,15 @@ static void hold_at_step_5(pid_t child)
  * mounted at /proc?  Mount points there are seen from the child's root. */
 static bool has_proc_mount(pid_t pid)
 {
-	char path[64], line[1024], mnt[512], fstype[64];
+	char path[64];
+	struct mount_entry m;
 	bool found = false;
 	FILE *f;
 
 	snprintf(path, sizeof path, "/proc/%d/mountinfo", (int)pid);
-	if (!(f = fopen(path, "r")))
-		die(errno, "fopen(\"%s\")", path);
-	while (!found && fgets(line, sizeof line, f)) {
-		char *sep = strstr(line, " - "); /* the fields after it: type source */
-
-		if (sep && sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1 &&
-		    sscanf(sep + 3, "%63s", fstype) == 1)
-			found = strcmp(mnt, "/proc") == 0 && strcmp(fstype, "proc") == 0;
-	}
+	f = mountinfo_open(path);
+	while (!found && mountinfo_next(f, &m))
+		found = strcmp(m.point, "/proc") == 0 && strcmp(m.fstype, "proc") == 0;
 	fclose(f);
 	return found;
 }
@@ -248,7 +241,7 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	demo_check_opts(&opts);
-	choose_rootfs(rootfs_option, rootfs);
+	choose_clean_rootfs(rootfs_option, rootfs);
 	step(1, "the root filesystem: %s%s", rootfs,
 	     rootfs_option ? "" : " (built by make with tools/mkrootfs)");
 

@@ -9,6 +9,9 @@
  */
 #include "../common/cgroup.h"
 #include "../common/nslab.h"
+#include "cgroup_v1.h"
+#include "options.h"
+#include "plumbing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,25 +23,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* In cgroup_v1.c: v1's dialect, then what is not the lesson. */
-const char *v1_name(const char *v2name);
-bool v1_find(char mount[PATH_MAX], char parent[PATH_MAX], char *why, size_t whylen);
-void v1_keep_swap_out(const char *cg, const char *limit);
-void note_counters(const char *cg, bool v1, char *peak, size_t len);
-extern const char usage[];
-void parse_options(int argc, char **argv, struct demo_opts *o, unsigned long long *limit,
-		   unsigned long long *alloc, unsigned long long *chunk, const char **parent);
-bool next_cgroup2(FILE *mountinfo, char mnt[PATH_MAX], char *controllers, size_t len);
-const char *check_parent(const char *opt, const char *mount);
-void note_proc_cgroup(pid_t pid);
-void exec_shell(void);
-void hold_cgroup(const char *cg, bool v1, bool peak);
-void fmt_size(unsigned long long n, char *buf, size_t len);
-int read_str(const char *path, char *buf, size_t len);
-long long read_num(const char *path);
-long long read_key(const char *path, const char *key);
-bool has_child_cgroup(const char *dir);
 
 static struct demo_opts opts;
 static unsigned long long limit = 32 << 20, alloc, chunk = 4 << 20; /* --limit, --alloc, --step */

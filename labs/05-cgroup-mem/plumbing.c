@@ -1,0 +1,202 @@
+/*
+ * plumbing.c - Lab 05's plumbing, not its lesson (plumbing.h): --shell and
+ * --hold, the counters shown in step 6, and small helpers:
+ * sizes such as "32M", reading a number or a "key value" line from a cgroup
+ * file, looking for child cgroups.  A student may skip it.
+ */
+#include "plumbing.h"
+#include "cgroup_v1.h"
+#include "../common/mountinfo.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+/* "CG/NAME" in BUF. */
+const char *in_cg(char *buf, size_t len, const char *cg, const char *name)
+{
+	snprintf(buf, len, "%s/%s", cg, name);
+	return buf;
+}
+
+/* Is there a cgroup - a directory - in DIR? */
+bool has_child_cgroup(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return true; /* cannot tell: leave DIR alone */
+	while (!found && (e = readdir(d)))
+		found = e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 &&
+			strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return found;
+}
+
+/* Each cgroup2 mount (MNT), with the controllers it offers: the words of
+ * its cgroup.controllers, in CONTROLLERS ("(nothing)" if none). */
+bool next_cgroup2(FILE *mountinfo, char mnt[PATH_MAX], char *controllers, size_t len)
+{
+	char path[PATH_MAX + 32];
+	struct mount_entry m;
+
+	while (mountinfo_next(mountinfo, &m)) {
+		snprintf(path, sizeof path, "%s/cgroup.controllers", m.point);
+		if (strcmp(m.fstype, "cgroup2") == 0 && read_str(path, controllers, len) == 0) {
+			snprintf(mnt, PATH_MAX, "%s", m.point);
+			controllers[strcspn(controllers, "\n")] = '\0';
+			if (!controllers[0])
+				snprintf(controllers, len, "(nothing)");
+			return true;
+		}
+	}
+	return false;
+}
+
+/* --parent must be a directory of the hierarchy found in step 1; a wrong
+ * one is a usage error, before anything is created.  Its real path. */
+const char *check_parent(const char *opt, const char *mount)
+{
+	static char real[PATH_MAX];
+	struct statfs sf;
+	size_t mlen = strlen(mount);
+
+	if (!realpath(opt, real))
+		usage_error("--parent '%s': %s", opt, strerror(errno));
+	if (statfs(real, &sf) != 0 ||
+	    (sf.f_type != CGROUP2_SUPER_MAGIC && sf.f_type != CGROUP_SUPER_MAGIC))
+		usage_error("--parent '%s' is not a cgroup directory", opt);
+	if (strncmp(real, mount, mlen) != 0 || (real[mlen] && real[mlen] != '/'))
+		usage_error("--parent '%s' is not in the memory hierarchy (%s)", opt, mount);
+	return real;
+}
+
+/* Step 4's evidence: the kernel's own record of where PID is, the line of
+ * /proc/PID/cgroup that names our cgroup ("0::/path" on v2,
+ * "N:memory:/path" on v1). */
+void note_proc_cgroup(pid_t pid)
+{
+	char path[64], line[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+	if (!(f = fopen(path, "r")))
+		die(errno, "fopen(\"%s\")", path);
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, "nslab-mem-")) {
+			line[strcspn(line, "\n")] = '\0';
+			note("%s says %s", path, line);
+		}
+	fclose(f);
+}
+
+/* --shell: a shell inside the cgroup instead of the allocator. */
+void exec_shell(void)
+{
+	const char *sh = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
+
+	note("starting %s inside the cgroup; try `cat /proc/self/cgroup`, then `exit`", sh);
+	execl(sh, sh, (char *)NULL);
+	die(errno, "execl(\"%s\")", sh);
+}
+
+/* --hold: the child has ended; keep the cgroup and show how to read its
+ * counters.  Without memory.peak (PEAK false), memory.stat instead. */
+void hold_cgroup(const char *cg, bool v1, bool peak)
+{
+	const char *names[] = { "memory.events", "memory.max",
+				peak ? "memory.peak" : "memory.stat" };
+	char cmd[3][PATH_MAX + 96];
+
+	for (int i = 0; i < 3; i++)
+		snprintf(cmd[i], sizeof cmd[i], "sudo cat %s/%s", cg,
+			 v1 ? v1_name(names[i]) : names[i]);
+	hold(0, (const char *const[]){ cmd[0], cmd[1], cmd[2], NULL });
+}
+
+/* Step 6's counters.  v2: in memory.events, oom (how often the usage
+ * reached the limit and an allocation was about to fail) and oom_kill;
+ * v1: oom_kill in memory.oom_control.  Then the peak usage, also as text
+ * in PEAK - "n/a" where there is no memory.peak: it came with Linux 5.19,
+ * and Ubuntu 22.04 runs 5.15.  (v1 has memory.max_usage_in_bytes.) */
+void note_counters(const char *cg, bool v1, char *peak, size_t len)
+{
+	char p[PATH_MAX + 64];
+	long long oom, bytes;
+
+	if (v1) {
+		note("memory.oom_control: oom_kill %lld",
+		     read_key(in_cg(p, sizeof p, cg, "memory.oom_control"), "oom_kill"));
+	} else {
+		oom = read_key(in_cg(p, sizeof p, cg, "memory.events"), "oom");
+		note("memory.events: oom %lld, oom_kill %lld", oom, read_key(p, "oom_kill"));
+	}
+	bytes = read_num(in_cg(p, sizeof p, cg, v1 ? "memory.max_usage_in_bytes" : "memory.peak"));
+	if (bytes < 0) {
+		snprintf(peak, len, "n/a");
+		note("memory.peak: n/a (this kernel has no such file; it came with Linux 5.19)");
+		return;
+	}
+	fmt_size((unsigned long long)bytes, peak, len);
+	note("%s: %lld (%s)", v1 ? "memory.max_usage_in_bytes" : "memory.peak", bytes, peak);
+}
+
+void fmt_size(unsigned long long n, char *buf, size_t len)
+{
+	if (n >= GiB)
+		snprintf(buf, len, "%.1f GiB", (double)n / GiB);
+	else if (n >= MiB)
+		snprintf(buf, len, "%.1f MiB", (double)n / MiB);
+	else
+		snprintf(buf, len, "%.0f KiB", (double)n / KiB);
+}
+
+/* Read PATH into BUF; 0 or an errno. */
+int read_str(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return errno;
+	if ((n = read(fd, buf, len - 1)) < 0)
+		err = errno;
+	buf[n < 0 ? 0 : n] = '\0';
+	close(fd);
+	return err;
+}
+
+/* The number in PATH ("max" is LLONG_MAX); -1 if the file is missing. */
+long long read_num(const char *path)
+{
+	char buf[64];
+
+	if (read_str(path, buf, sizeof buf) != 0)
+		return -1;
+	return strncmp(buf, "max", 3) == 0 ? LLONG_MAX : strtoll(buf, NULL, 10);
+}
+
+/* The value of "KEY value" in a file such as memory.events; -1 if the
+ * file or the key is missing. */
+long long read_key(const char *path, const char *key)
+{
+	char buf[2048], *line, *save = NULL;
+	size_t klen = strlen(key);
+
+	if (read_str(path, buf, sizeof buf) != 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
+			return strtoll(line + klen + 1, NULL, 10);
+	return -1;
+}
