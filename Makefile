@@ -28,7 +28,7 @@ ROOTFS := labs/rootfs
 lab_objs = $(patsubst %.c,%.o,$(wildcard $(dir $(1))*.c))
 OBJS   := $(COMMON) $(foreach d,$(DEMOS),$(call lab_objs,$(d))) tools/nsinfo.o
 
-.PHONY: all check demo vm-check clean help FORCE
+.PHONY: all check demo vm-check vm-kernel clean help FORCE
 .DEFAULT_GOAL := all
 
 all: $(DEMOS) $(TOOLS) $(ROOTFS)/.nslab-rootfs
@@ -64,6 +64,11 @@ demo: all
 vm-check: all
 	@tests/vm/run
 
+# Just the kernel vm-check boots, into the same .vm-cache/: enough for
+# Lab 12's VM row (nsbench), without running the suite.
+vm-kernel:
+	@tests/vm/kernel
+
 clean:
 	rm -f $(DEMOS) $(TOOLS) $(OBJS) $(OBJS:.o=.d) .build-flags
 	if [ -f $(ROOTFS)/.nslab-rootfs ]; then rm -rf $(ROOTFS); fi
@@ -76,6 +81,7 @@ help:
 	@echo '  sudo make demo    build, then run the labs in order as a narrated tour'
 	@echo '  sudo make vm-check  run the suite in a qemu VM: another kernel, cgroup v2 only'
 	@echo '                    (needs: sudo vagrant/provision.sh --vm-check)'
+	@echo '  sudo make vm-kernel  fetch only the kernel vm-check boots (Lab 12 times it under qemu)'
 	@echo '  make clean        remove what the build made'
 	@echo 'Variables:'
 	@echo '  WERROR=1          treat compiler warnings as errors'
