@@ -138,13 +138,13 @@ prose_words() {
 		'==> namespaces differ: host uts:[7], child uts:[8]' '```' >"$page"
 	run -0 "$DOCTEST" "$page"
 	# A recipe for one cgroup layout runs, as typed, where that layout is,
-	# and is skipped elsewhere; a shell it starts reads the lines up to
-	# its own exit.
+	# and is skipped elsewhere; a shell it starts (sh: dash reads a pipe a
+	# buffer at a time) reads the lines up to its own exit, and no more.
 	local here other
 	here=$(stat -fc %T /sys/fs/cgroup)
 	if [ "$here" = cgroup2fs ]; then other=tmpfs; else other=cgroup2fs; fi
 	printf '%s\n' "<!-- doctest: script if $here -->" '```console' '$ x=outer' \
-		'$ bash' '$ x=inner; echo "$x"' 'inner' '$ exit' '$ echo "$x"' 'outer' '```' \
+		'$ sh' '$ x=inner; echo "$x"' 'inner' '$ exit' '$ echo "$x"' 'outer' '```' \
 		"<!-- doctest: script if $other -->" '```console' '$ false' 'never' '```' >"$page"
 	run -0 "$DOCTEST" "$page"
 	[[ "$output" == *"ok: $page: x=outer"* ]]
