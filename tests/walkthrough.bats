@@ -87,6 +87,22 @@ prose_words() {
 	[ "$status" -ne 0 ]
 }
 
+@test "walkthrough: Lab 12's VM row names make vm-kernel, which fetches into vm-check's cache" {
+	grep -q 'sudo make vm-kernel' "$KIT/walkthrough/12-cost.md"
+	run -0 make -s -C "$KIT" -n vm-kernel
+	[ "$output" = tests/vm/kernel ]
+	# tests/vm/run fetches through the same script, so the cache is one.
+	grep -q '"$kit/tests/vm/kernel"' "$KIT/tests/vm/run"
+	grep -q '^cache=$kit/.vm-cache$' "$KIT/tests/vm/kernel"
+	if [ "$(id -u)" -ne 0 ]; then
+		run -2 "$KIT/tests/vm/kernel"
+		[[ "$output" == *"needs root"* ]]
+	elif [ -e "$KIT/.vm-cache/kernel.ready" ]; then
+		run -0 "$KIT/tests/vm/kernel"
+		[[ "$output" == "vm-kernel: already cached: $KIT/.vm-cache/root/boot/vmlinuz-"* ]]
+	fi
+}
+
 @test "walkthrough: the summary names all twelve programs and links every page" {
 	local dir prog
 	for dir in "$KIT"/labs/[0-9][0-9]-*/; do
