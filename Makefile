@@ -33,7 +33,7 @@ ROOTFS := labs/rootfs
 lab_objs = $(patsubst %.c,%.o,$(wildcard $(dir $(1))*.c))
 OBJS   := $(COMMON_OBJS) $(foreach d,$(DEMOS),$(call lab_objs,$(d))) tools/nsinfo.o
 
-.PHONY: all check demo vm-check clean help format format-check FORCE
+.PHONY: all check demo vm-check vm-kernel clean help format format-check FORCE
 .DEFAULT_GOAL := all
 
 all: $(DEMOS) $(TOOLS) $(ROOTFS)/.nslab-rootfs
@@ -82,6 +82,11 @@ format:
 format-check:
 	@tools/c-sizes $(C_FILES)
 
+# Just the kernel vm-check boots, into the same .vm-cache/: enough for
+# Lab 12's VM row (nsbench), without running the suite.
+vm-kernel:
+	@tests/vm/kernel
+
 clean:
 	rm -f $(DEMOS) $(TOOLS) $(OBJS) $(OBJS:.o=.d) $(COMMON) .build-flags
 	if [ -f $(ROOTFS)/.nslab-rootfs ]; then rm -rf $(ROOTFS); fi
@@ -96,6 +101,7 @@ help:
 	@echo '                    (needs: sudo vagrant/provision.sh --vm-check)'
 	@echo '  make format       format every C file with clang-format (.clang-format)'
 	@echo '  make format-check fail on unformatted C or a file past its length limit'
+	@echo '  sudo make vm-kernel  fetch only the kernel vm-check boots (Lab 12 times it under qemu)'
 	@echo '  make clean        remove what the build made'
 	@echo 'Variables:'
 	@echo '  WERROR=1          treat compiler warnings as errors'

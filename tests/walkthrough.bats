@@ -34,6 +34,85 @@ page_matches() {
 @test "walkthrough: 10-time.md transcripts match real runs" { page_matches 10-time.md; }
 @test "walkthrough: 11-container.md transcripts match real runs" { page_matches 11-container.md; }
 @test "walkthrough: 12-cost.md transcripts match real runs" { page_matches 12-cost.md; }
+@test "walkthrough: going-further.md transcripts match real runs" { page_matches going-further.md; }
+
+# The words a student reads on PAGE, code blocks left out.
+prose_words() {
+	awk '/^[ \t]*```/ { code = !code; next } !code' "$1" | wc -w
+}
+
+@test "walkthrough: every lab page and 00 page is within 2,000 words of prose" {
+	local page n long=""
+	for page in "$KIT"/walkthrough/[0-9][0-9]-*.md; do
+		n=$(prose_words "$page")
+		echo "$(basename "$page"): $n words"
+		[ "$n" -le 2000 ] || long+=" $(basename "$page") ($n)"
+	done
+	[ -z "$long" ] || fail "more than 2,000 words of prose:$long"
+	# The counter counts: a page of 2,001 words is too long.
+	yes word | head -n 2001 >"$BATS_TEST_TMPDIR/long.md"
+	[ "$(prose_words "$BATS_TEST_TMPDIR/long.md")" -eq 2001 ]
+}
+
+@test "walkthrough: every lab page and 00-containers.md shows its own picture, and it exists" {
+	local page name
+	for page in "$KIT"/walkthrough/00-containers.md "$KIT"/walkthrough/[0-9][0-9]-*.md; do
+		name=$(basename "$page" .md)
+		[ "$name" != 00-setup ] || continue
+		grep -q "](img/$name\.svg)" "$page" || fail "$name.md does not link img/$name.svg"
+		[ -f "$KIT/walkthrough/img/$name.svg" ] || fail "img/$name.svg does not exist"
+	done
+}
+
+@test "walkthrough: every picture renders, with its words as text" {
+	command -v rsvg-convert >/dev/null ||
+		skip "needs rsvg-convert (Debian: librsvg2-bin, installed by vagrant/provision.sh --vm-check)"
+	local svg png n=0
+	for svg in "$KIT"/walkthrough/img/*.svg; do
+		png=$BATS_TEST_TMPDIR/$(basename "$svg" .svg).png
+		run rsvg-convert -o "$png" "$svg"
+		[ "$status" -eq 0 ] || fail "rsvg-convert cannot render $(basename "$svg"): $output"
+		# A PNG begins with these eight bytes; the picture has a size.
+		[ "$(head -c 8 "$png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
+			fail "$(basename "$svg") did not render to a PNG"
+		[ "$(stat -c %s "$png")" -gt 5000 ] || fail "$(basename "$svg") rendered to an almost empty PNG"
+		grep -q '<title>' "$svg" || fail "$(basename "$svg") has no <title>"
+		[ "$(grep -c '<text' "$svg")" -ge 5 ] || fail "$(basename "$svg") has (almost) no <text>"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 13 ]
+	# And the renderer refuses what is not a picture.
+	printf '<svg xmlns="http://www.w3.org/2000/svg"><text>\n' >"$BATS_TEST_TMPDIR/broken.svg"
+	run rsvg-convert -o "$BATS_TEST_TMPDIR/broken.png" "$BATS_TEST_TMPDIR/broken.svg"
+	[ "$status" -ne 0 ]
+}
+
+@test "walkthrough: Lab 12's VM row names make vm-kernel, which fetches into vm-check's cache" {
+	grep -q 'sudo make vm-kernel' "$KIT/walkthrough/12-cost.md"
+	run -0 make -s -C "$KIT" -n vm-kernel
+	[ "$output" = tests/vm/kernel ]
+	# tests/vm/run fetches through the same script, so the cache is one.
+	grep -q '"$kit/tests/vm/kernel"' "$KIT/tests/vm/run"
+	grep -q '^cache=$kit/.vm-cache$' "$KIT/tests/vm/kernel"
+	if [ "$(id -u)" -ne 0 ]; then
+		run -2 "$KIT/tests/vm/kernel"
+		[[ "$output" == *"needs root"* ]]
+	elif [ -e "$KIT/.vm-cache/kernel.ready" ]; then
+		run -0 "$KIT/tests/vm/kernel"
+		[[ "$output" == "vm-kernel: already cached: $KIT/.vm-cache/root/boot/vmlinuz-"* ]]
+	fi
+}
+
+@test "walkthrough: the summary names all twelve programs and links every page" {
+	local dir prog
+	for dir in "$KIT"/labs/[0-9][0-9]-*/; do
+		prog=$(basename "$(find "$dir" -maxdepth 1 -name '*_demo.c' -o -name mini_container.c -o -name nsbench.c | head -1)" .c)
+		grep -q "labs/$(basename "$dir")/$prog" "$KIT/walkthrough/summary.md" ||
+			fail "summary.md does not name labs/$(basename "$dir")/$prog"
+		grep -q "]($(basename "$dir").md)" "$KIT/walkthrough/summary.md" ||
+			fail "summary.md does not link $(basename "$dir").md"
+	done
+}
 
 @test "walkthrough: every lab has a page, and every page with transcripts is doc-tested" {
 	local dir page
@@ -74,6 +153,21 @@ page_matches() {
 		'==> inside:  hostname is nslab-uts' '==> host:    hostname is <your hostname> (unchanged)' \
 		'==> namespaces differ: host uts:[7], child uts:[8]' '```' >"$page"
 	run -0 "$DOCTEST" "$page"
+	# A recipe for one cgroup layout runs, as typed, where that layout is,
+	# and is skipped elsewhere; a shell it starts (sh: dash reads a pipe a
+	# buffer at a time) reads the lines up to its own exit, and no more.
+	local here other
+	here=$(stat -fc %T /sys/fs/cgroup)
+	if [ "$here" = cgroup2fs ]; then other=tmpfs; else other=cgroup2fs; fi
+	printf '%s\n' "<!-- doctest: script if $here -->" '```console' '$ x=outer' \
+		'$ sh' '$ x=inner; echo "$x"' 'inner' '$ exit' '$ echo "$x"' 'outer' '```' \
+		"<!-- doctest: script if $other -->" '```console' '$ false' 'never' '```' >"$page"
+	run -0 "$DOCTEST" "$page"
+	[[ "$output" == *"ok: $page: x=outer"* ]]
+	[[ "$output" == *"skip: $page: a recipe for $other"* ]]
+	sed -i 's/^outer$/drifted/' "$page"
+	run -1 "$DOCTEST" "$page"
+	[[ "$output" == *MISMATCH* ]]
 	run -2 "$DOCTEST"
 }
 

@@ -69,6 +69,8 @@ if [ "$vm_check" = 1 ]; then
 		qemu-system-x86
 		# `vagrant validate` checks vagrant/Vagrantfile without a box.
 		vagrant
+		# rsvg-convert: tests/walkthrough.bats renders the pages' pictures.
+		librsvg2-bin
 	)
 fi
 
