@@ -439,7 +439,7 @@ killed_leaves_nothing() {
 	cp "$MOUNT_DEMO" "$demo"
 	before=$(nslab_snapshot)
 	run -1 "$demo"
-	[[ "$output" == *"$BATS_TEST_TMPDIR/kit/labs/rootfs is not built: run \`make\`"* ]]
+	[[ "$output" == *"no root filesystem in $BATS_TEST_TMPDIR/kit/labs/rootfs: run \`make\`"* ]]
 	[[ "$output" != *"[1]"* ]]
 	# ...and --rootfs still works for such a copy.
 	run -0 "$demo" --quiet --rootfs "$ROOTFS"

@@ -193,6 +193,17 @@ crowd_test() {
 	[ -z "$(find "$dir" -name 'pid.tmp*')" ] || fail "left: $(ls "$dir")"
 }
 
+@test "hints: EPERM as root of a user namespace does not say 'run with sudo'" {
+	require_root
+	require_cmd unshare
+	# Root inside a user namespace of its own: the host's network is not its.
+	run -1 --separate-stderr unshare --user --map-root-user "$VETH_DEMO"
+	[[ "$stderr" == *"EPERM"* ]]
+	[[ "$stderr" == *"a user namespace, whose root is not the host's"* ]]
+	[[ "$stderr" != *"run with sudo"* ]]
+	# Outside one, an unprivileged user still gets the sudo hint (tests/01-uts.bats).
+}
+
 @test "safety: nothing named nslab is left behind" {
 	assert_nothing_left
 }

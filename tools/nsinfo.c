@@ -14,6 +14,8 @@
  * (ENOENT, ESRCH) or whose links we may not read (EACCES: not root) is
  * simply skipped, as lsns does.
  */
+#include "../labs/common/nstypes.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -25,14 +27,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-/* The types lsns knows, in its order. */
-static const char *const types[] = {
-	"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts",
-};
-enum { NTYPES = sizeof types / sizeof types[0] };
-
 struct ns {
-	int type; /* index into types[]                  */
+	int type; /* index into ns_types[]                  */
 	dev_t dev;
 	ino_t ino;
 	int nprocs;
@@ -49,12 +45,12 @@ static const char usage[] =
 	"Run as root to see every process (like lsns, a normal user sees only\n"
 	"their own).  Exit status: 0, 1 on a runtime error, 2 on a usage error.\n";
 
+/* The types lsns knows, in its order (labs/common/nstypes.c). */
 static int type_index(const char *name)
 {
-	for (int i = 0; i < NTYPES; i++)
-		if (strcmp(types[i], name) == 0)
-			return i;
-	return -1;
+	const struct ns_type *t = ns_type_named(name);
+
+	return t ? (int)(t - ns_types) : -1;
 }
 
 static void record(int type, const struct stat *st, pid_t pid)
@@ -143,13 +139,13 @@ static int list(int only)
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		pid = (pid_t)atoi(e->d_name);
-		for (int t = 0; t < NTYPES; t++) {
+		for (int t = 0; t < NS_TYPES; t++) {
 			char path[64];
 			struct stat st;
 
 			if (only >= 0 && t != only)
 				continue;
-			snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, types[t]);
+			snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns_types[t].name);
 			/* Gone, not ours to read, or a type this kernel lacks. */
 			if (stat(path, &st) != 0)
 				continue;
@@ -164,15 +160,15 @@ static int list(int only)
 		char cmd[256];
 
 		command_of(nss[i].lowest, cmd, sizeof cmd);
-		printf("%10lu %-6s %6d %7d %s\n", (unsigned long)nss[i].ino, types[nss[i].type],
-		       nss[i].nprocs, (int)nss[i].lowest, cmd);
+		printf("%10lu %-6s %6d %7d %s\n", (unsigned long)nss[i].ino,
+		       ns_types[nss[i].type].name, nss[i].nprocs, (int)nss[i].lowest, cmd);
 	}
 	return 0;
 }
 
 static int compare(const char *arg)
 {
-	char rows[NTYPES][96];
+	char rows[NS_TYPES][96];
 	char *end;
 	long pid = strtol(arg, &end, 10);
 	int differ = 0, nrows = 0;
@@ -182,13 +178,13 @@ static int compare(const char *arg)
 		return 2;
 	}
 	/* Read everything first, so an error is not preceded by half a table. */
-	for (int t = 0; t < NTYPES; t++) {
+	for (int t = 0; t < NS_TYPES; t++) {
 		char path[64], self[64];
 		struct stat a, b;
 		bool same;
 
-		snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, types[t]);
-		snprintf(self, sizeof self, "/proc/self/ns/%s", types[t]);
+		snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, ns_types[t].name);
+		snprintf(self, sizeof self, "/proc/self/ns/%s", ns_types[t].name);
 		if (stat(self, &b) != 0)
 			continue; /* this kernel has no such namespace type */
 		if (stat(path, &a) != 0) {
@@ -207,7 +203,7 @@ static int compare(const char *arg)
 		}
 		same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 		differ += !same;
-		snprintf(rows[nrows++], sizeof rows[0], "%-6s %12lu %12lu  %s", types[t],
+		snprintf(rows[nrows++], sizeof rows[0], "%-6s %12lu %12lu  %s", ns_types[t].name,
 			 (unsigned long)a.st_ino, (unsigned long)b.st_ino,
 			 same ? "same" : "different");
 	}

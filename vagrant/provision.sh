@@ -71,6 +71,8 @@ if [ "$vm_check" = 1 ]; then
 		vagrant
 		# rsvg-convert: tests/walkthrough.bats renders the pages' pictures.
 		librsvg2-bin
+		# make format-check: CI fails on C that .clang-format would change.
+		clang-format
 	)
 fi
 

@@ -13,6 +13,7 @@
  * host removes the mount that leaked.
  */
 #include "../common/nslab.h"
+#include "plumbing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,20 +26,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* plumbing.c: the command line, mountinfo, the scratch dir and its janitor. */
-void parse_args(int argc, char **argv, struct demo_opts *opts, bool *escape,
-		bool *hold_before_pivot, char rootfs[PATH_MAX]);
-bool find_mount(const char *mountinfo, const char *target, char *source, char *propagation);
-int list_mounts(const char *mountinfo, char *list, size_t len);
-pid_t start_janitor(char dir[PATH_MAX]);
-void forked_child_begin(void);
-void list_dir(const char *dir, char *list, size_t len);
-bool same_file(const char *a, const char *b);
-bool host_sees(const char *child_table, const char *where, bool should_leak);
-bool root_is(pid_t pid, const char *dir, const char *what);
-void remove_scratch_dir(const char *dir);
-void hold_with_commands(const struct demo_opts *o, pid_t child, pid_t prisoner, const char *dir);
 
 #define HOST_TABLE "/proc/self/mountinfo" /* the parent's: the host's own view */
 
@@ -81,7 +68,8 @@ static void climb_out(void)
 			die(errno, "chdir(\"..\")");
 	if (chroot(".") != 0 || chdir("/") != 0)
 		die(errno, "chroot(\".\")");
-	list_dir("/", names, sizeof names);
+	if (list_dir("/", names, sizeof names) < 0)
+		die(errno, "scandir(\"/\")");
 	note("chroot(\"bin\") without chdir(); chdir(\"..\") %d times, until \"..\" is \".\";",
 	     climbs);
 	note("chroot(\".\"). ls / -> %s", names);
@@ -243,7 +231,7 @@ static void make_scratch(void)
 	snprintf(kept_at, sizeof kept_at, "%s/kept", scratch);
 	if (mkdir(leak_at, 0755) != 0 || mkdir(kept_at, 0755) != 0)
 		die(errno, "mkdir(\"%s/...\")", scratch);
-	find_mount(HOST_TABLE, scratch, NULL, propagation);
+	mount_at(HOST_TABLE, scratch, NULL, propagation);
 	step(2, "host: mkdtemp(), mount(\"nslab-mnt\", \"%s\", \"tmpfs\"), then MS_SHARED: %s",
 	     scratch, propagation);
 }
@@ -257,7 +245,7 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &opts, &escape, &hold_before_pivot, rootfs);
 	/* Step 1.  systemd makes every mount shared at boot, so a namespace's
 	 * copy of "/" is then a peer of the host's, and mounts cross over. */
-	find_mount(HOST_TABLE, "/", NULL, propagation);
+	mount_at(HOST_TABLE, "/", NULL, propagation);
 	step(1, "host: \"/\" in %s: %s", HOST_TABLE, propagation);
 	note("%s: a copy of it would be its peer",
 	     strncmp(propagation, "shared:", 7) == 0 ? "shared, as systemd makes it"
@@ -290,12 +278,12 @@ int main(int argc, char **argv)
 	if (nslab_interrupted)
 		goto out;
 
-	claims_held &= (leaked = find_mount(HOST_TABLE, leak_at, NULL, NULL));
+	claims_held &= (leaked = mount_at(HOST_TABLE, leak_at, NULL, NULL));
 	step(escape ? 11 : 9, "the child has exited, its namespace with it; our mountinfo %s %s",
 	     leaked ? "still lists" : "no longer lists", leak_at);
 	note("a mount that leaked is the host's own: only the host can take it away");
 	remove_scratch();
-	claims_held &= !(leaked = find_mount(HOST_TABLE, scratch, NULL, NULL));
+	claims_held &= !(leaked = mount_at(HOST_TABLE, scratch, NULL, NULL));
 	result("host:    umount2(\"%s\", MNT_DETACH), rmdir(): %s", scratch,
 	       leaked ? "STILL MOUNTED" : "nothing of ours is mounted");
 	if (!claims_held) {

@@ -1,13 +1,15 @@
 /*
- * plumbing.c - Lab 06's plumbing, not its lesson (mount_demo.c is, and
- * declares these functions where it uses them):
+ * plumbing.c - Lab 06's plumbing, not its lesson (mount_demo.c is; the
+ * functions are declared in plumbing.h):
  *   - the command line and the root filesystem to pivot into;
  *   - reading a mount table, /proc/PID/mountinfo, one line a mount;
  *   - the scratch directory, and the janitor that removes it when the demo
  *     itself cannot (SIGKILL);
  *   - two small helpers: sorted directory listings, and "same file?".
  */
-#include "../common/nslab.h"
+#include "plumbing.h"
+#include "../common/mountinfo.h"
+#include "../common/rootfs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,62 +43,6 @@ static const char usage[] =
 	"                           default: labs/rootfs beside this program's directory,\n"
 	"                           which `make` builds with tools/mkrootfs\n";
 
-/* Is there a /bin/sh in DIR?  A dangling link counts: busybox's links
- * point to /bin/busybox, which only exists seen from inside. */
-static bool rootfs_has_sh(const char *dir)
-{
-	char sh[PATH_MAX + 16];
-	struct stat st;
-
-	snprintf(sh, sizeof sh, "%s/bin/sh", dir);
-	return lstat(sh, &st) == 0;
-}
-
-/* --rootfs DIR, resolved: a usage error (exit 2) if it cannot serve. */
-static void given_rootfs(const char *arg, char dir[PATH_MAX])
-{
-	const char *why = NULL;
-	struct stat st;
-
-	if (*arg == '\0')
-		usage_error("--rootfs needs a directory");
-	if (!realpath(arg, dir)) /* a path of 5000 bytes is cut short here */
-		usage_error("--rootfs '%.100s%s': %s", arg, strlen(arg) > 100 ? "..." : "",
-			    strerror(errno));
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		why = "is not a directory";
-	else if (strcmp(dir, "/") == 0)
-		why = "is the root already; give a root filesystem";
-	else if (!rootfs_has_sh(dir))
-		why = "has no /bin/sh: build one with tools/mkrootfs";
-	if (why)
-		usage_error("--rootfs '%s' %s", dir, why);
-}
-
-/* No --rootfs: labs/rootfs, found from where this program is, not from the
- * current directory; tools/mkrootfs leaves .nslab-rootfs once it is done. */
-static void default_rootfs(char dir[PATH_MAX])
-{
-	char exe[PATH_MAX - 16], done[PATH_MAX + 16], *slash;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	int up;
-
-	if (n < 0)
-		die(errno, "readlink(\"/proc/self/exe\")");
-	exe[n] = '\0';
-	for (up = 0; up < 2 && (slash = strrchr(exe, '/')); up++)
-		*slash = '\0'; /* .../labs/06-mount/mount_demo -> .../labs */
-	snprintf(dir, PATH_MAX, "%s/rootfs", exe);
-	snprintf(done, sizeof done, "%s/.nslab-rootfs", dir);
-	if (up < 2 || access(done, F_OK) != 0 || !rootfs_has_sh(dir)) {
-		fprintf(stderr,
-			"%s: %s is not built: run `make` (tools/mkrootfs makes it), "
-			"or give --rootfs DIR\n",
-			nslab_prog, dir);
-		exit(EXIT_RUNTIME);
-	}
-}
-
 void parse_args(int argc, char **argv, struct demo_opts *opts, bool *escape,
 		bool *hold_before_pivot, char rootfs[PATH_MAX])
 {
@@ -123,44 +69,30 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, bool *escape,
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	demo_check_opts(opts);
-	if (given)
-		given_rootfs(given, rootfs);
-	else
-		default_rootfs(rootfs);
+	rootfs_choose(given, rootfs);
 }
 
 /* ---- mount tables ------------------------------------------------------- */
 
-/* A line of /proc/PID/mountinfo reads
- *   ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE ...
- * where the optional fields name the propagation: "shared:N" (peer group
- * N), "master:N" (a slave of group N), "unbindable"; none means private.
- * Find the mount on TARGET (the last one listed: the one on top), and
- * give its SOURCE and PROPAGATION (64 bytes each, or NULL: not wanted).
- * False: nothing is mounted there. */
-bool find_mount(const char *mountinfo, const char *target, char *source, char *propagation)
+/* The mount on TARGET in the mount table MOUNTINFO (the last one listed:
+ * the one on top), with its SOURCE and PROPAGATION (64 bytes each, or NULL:
+ * not wanted): "shared:N" (peer group N), "master:N" (a slave of group N),
+ * "private".  False: nothing is mounted there. */
+bool mount_at(const char *mountinfo, const char *target, char *source, char *propagation)
 {
-	char *line = NULL, mnt[PATH_MAX], *sep;
-	size_t size = 0;
+	FILE *f = mountinfo_open(mountinfo);
+	struct mount_entry m;
 	bool found = false;
-	int at;
-	FILE *f = fopen(mountinfo, "r");
 
-	if (!f)
-		die(errno, "fopen(\"%s\")", mountinfo);
-	while (getline(&line, &size, f) > 0) {
-		if (sscanf(line, "%*s %*s %*s %*s %4095s %*s %n", mnt, &at) != 1 ||
-		    strcmp(mnt, target) != 0 || !(sep = strstr(line, " - ")))
+	while (mountinfo_next(f, &m)) {
+		if (strcmp(m.point, target) != 0)
 			continue;
 		found = true;
-		if (propagation && line + at < sep) /* fields between OPTIONS and " - " */
-			snprintf(propagation, 64, "%.*s", (int)(sep - line - at), line + at);
-		else if (propagation)
-			strcpy(propagation, "private");
-		if (source && sscanf(sep + 3, "%*s %63s", source) != 1)
-			strcpy(source, "?");
+		if (propagation)
+			snprintf(propagation, 64, "%s", m.propagation);
+		if (source)
+			snprintf(source, 64, "%.63s", m.source);
 	}
-	free(line);
 	fclose(f);
 	return found;
 }
@@ -170,8 +102,8 @@ bool find_mount(const char *mountinfo, const char *target, char *source, char *p
 bool host_sees(const char *child_table, const char *where, bool should_leak)
 {
 	char propagation[64];
-	bool inside = find_mount(child_table, where, NULL, NULL);
-	bool here = find_mount("/proc/self/mountinfo", where, NULL, propagation);
+	bool inside = mount_at(child_table, where, NULL, NULL);
+	bool here = mount_at("/proc/self/mountinfo", where, NULL, propagation);
 
 	if (here)
 		result("host:    our mountinfo lists %s too (%s): it LEAKED", where, propagation);
@@ -184,20 +116,17 @@ bool host_sees(const char *child_table, const char *where, bool should_leak)
 /* The mount points a mount table lists, in its order, into LIST; how many. */
 int list_mounts(const char *mountinfo, char *list, size_t len)
 {
-	char *line = NULL, mnt[PATH_MAX];
-	size_t size = 0, used = 0;
+	FILE *f = mountinfo_open(mountinfo);
+	struct mount_entry m;
+	size_t used = 0;
 	int n = 0;
-	FILE *f = fopen(mountinfo, "r");
 
-	if (!f)
-		die(errno, "fopen(\"%s\")", mountinfo);
 	*list = '\0';
-	while (getline(&line, &size, f) > 0)
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && used < len) {
-			used += snprintf(list + used, len - used, "%s%s", n ? " " : "", mnt);
+	while (mountinfo_next(f, &m))
+		if (used < len) {
+			used += snprintf(list + used, len - used, "%s%s", n ? " " : "", m.point);
 			n++;
 		}
-	free(line);
 	fclose(f);
 	return n;
 }
@@ -231,7 +160,7 @@ static bool make_scratch_dir(char dir[PATH_MAX])
  * mount may not exist: after a failed mount(), or done already.) */
 void remove_scratch_dir(const char *dir)
 {
-	if (find_mount("/proc/self/mountinfo", dir, NULL, NULL) && umount2(dir, MNT_DETACH) != 0)
+	if (mount_at("/proc/self/mountinfo", dir, NULL, NULL) && umount2(dir, MNT_DETACH) != 0)
 		warn_errno(errno, "umount2(\"%s\", MNT_DETACH)", dir);
 	if (rmdir(dir) != 0 && errno != ENOENT)
 		warn_errno(errno, "rmdir(\"%s\")", dir);
@@ -313,31 +242,9 @@ void hold_with_commands(const struct demo_opts *o, pid_t child, pid_t prisoner, 
 	snprintf(cmd[2], sizeof cmd[2], "sudo ls /proc/%d/root/", (int)child);
 	snprintf(cmd[3], sizeof cmd[3], "sudo ls /proc/%d/root/", (int)prisoner);
 	write_pidfile(o, child);
+	if (before_pivot)
+		hold_then = "go on with steps 6 to 9";
 	hold(child, cmds);
-}
-
-static int visible(const struct dirent *e)
-{
-	return e->d_name[0] != '.';
-}
-
-/* The names in DIR, sorted, dot files left out, into LIST. */
-void list_dir(const char *dir, char *list, size_t len)
-{
-	struct dirent **names;
-	size_t used = 0;
-	int n = scandir(dir, &names, visible, alphasort);
-
-	if (n < 0)
-		die(errno, "scandir(\"%s\")", dir);
-	*list = '\0';
-	for (int i = 0; i < n; i++) {
-		if (used < len)
-			used += snprintf(list + used, len - used, "%s%s", i ? " " : "",
-					 names[i]->d_name);
-		free(names[i]);
-	}
-	free(names);
 }
 
 /* Do paths A and B lead to the same file (device and inode)? */

@@ -2,9 +2,9 @@
  * plumbing.c - Lab 07's plumbing, not the lesson: the command line, lines
  * read from /proc, counting capability bits, and what to tell a student
  * when the kernel will not give an ordinary user a user namespace.
- * user_demo.c declares these functions where it uses them.
+ * The functions are declared in plumbing.h.
  */
-#include "../common/nslab.h"
+#include "plumbing.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -77,7 +77,7 @@ static void squeeze(const char *in, char *out, size_t len)
 }
 
 /* The first line of PATH, squeezed; false if it cannot be read. */
-bool first_line(const char *path, char *buf, size_t len)
+bool squeezed_line(const char *path, char *buf, size_t len)
 {
 	char line[512];
 	FILE *f = fopen(path, "r");
@@ -122,7 +122,7 @@ static long sysctl_value(const char *path)
 {
 	char buf[64];
 
-	return first_line(path, buf, sizeof buf) ? strtol(buf, NULL, 10) : -1;
+	return squeezed_line(path, buf, sizeof buf) ? strtol(buf, NULL, 10) : -1;
 }
 
 /* Our effective uid as the parent user namespace sees it.  In the child,
@@ -201,8 +201,8 @@ noreturn void refused(int err, const char *call)
 		if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0)
 			exe[n] = '\0';
 		snprintf(dir, sizeof dir, "%s", exe);
-		if (!first_line("/proc/self/attr/apparmor/current", label, sizeof label))
-			first_line("/proc/self/attr/current", label, sizeof label);
+		if (!squeezed_line("/proc/self/attr/apparmor/current", label, sizeof label))
+			squeezed_line("/proc/self/attr/current", label, sizeof label);
 		if (strncmp(label, "unconfined", 10) == 0) /* the parent: say nothing */
 			*label = '\0';
 		fprintf(stderr,

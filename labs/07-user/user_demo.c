@@ -9,6 +9,7 @@
  * containers stand on.  The shell way: `unshare --user --map-root-user`.
  */
 #include "../common/nslab.h"
+#include "plumbing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,15 +20,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* plumbing.c: the command line, reading /proc, and refused(), which says
- * which switch (AppArmor, Debian's, the namespace limit) said no, and exits 1. */
-void parse_args(int argc, char **argv, struct demo_opts *opts, const char **hostname);
-const char *errname(int err);
-bool first_line(const char *path, char *buf, size_t len);
-bool status_field(pid_t pid, const char *key, char *buf, size_t len);
-const char *capability_words(const char *capeff_mask);
-noreturn void refused(int err, const char *call);
 
 static struct demo_opts opts;
 static const char *hostname = "nslab-user";
@@ -175,7 +167,7 @@ static void seen_from_the_host(void)
 	     (int)child);
 	for (int i = 0; i < 3; i++) {
 		snprintf(path, sizeof path, "/proc/%d/%s", (int)child, files[i]);
-		if (!first_line(path, line, sizeof line))
+		if (!squeezed_line(path, line, sizeof line))
 			die(errno, "reading %s", path);
 		note("%-22s %s", path, line);
 	}

@@ -16,6 +16,7 @@
  * never share a key; POSIX queues named /nslab-ipc-KEY, the key in hex.
  */
 #include "../common/nslab.h"
+#include "plumbing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,16 +30,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* plumbing.c: the command line; reading /proc/sysvipc, /proc/meminfo, a directory. */
-void parse_args(int argc, char **argv, struct demo_opts *opts, key_t *key, unsigned *mib);
-int sysvipc_count(const char *kind);
-long shmem_kb(void);
-int list_dir(const char *dir, char *buf, size_t len);
-
-/* The kit's keys.  A PID is below 2^22 (PID_MAX_LIMIT), so PID + base fits. */
-const key_t kit_key_base = 0x6e000000;
-const unsigned kit_key_count = 1u << 22;
 
 static struct demo_opts opts;
 static key_t key;
@@ -72,7 +63,8 @@ static void send_text(int q, const char *text)
 static void create_host_objects(void)
 {
 	if ((host_q = msgget(key, IPC_CREAT | IPC_EXCL | 0600)) < 0)
-		die(errno, "msgget(0x%08x, IPC_CREAT|IPC_EXCL)", key);
+		die_hint(errno, errno == EEXIST ? EEXIST_HINT : NULL,
+			 "msgget(0x%08x, IPC_CREAT|IPC_EXCL)", key);
 	send_text(host_q, "hello from the host");
 	if ((host_mq = mq_open(mq_name, O_RDWR | O_CREAT | O_EXCL, 0600, &small)) == (mqd_t)-1)
 		die(errno, "mq_open(\"%s\", O_CREAT|O_EXCL)", mq_name);

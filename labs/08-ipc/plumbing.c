@@ -1,10 +1,10 @@
 /*
- * plumbing.c - Lab 08's plumbing, not the lesson (ipc_demo.c is, and
- * declares these functions where it uses them): the command line, and
- * reading the text files the kernel offers (/proc/sysvipc/KIND,
- * /proc/meminfo, a directory listing).
+ * plumbing.c - Lab 08's plumbing, not the lesson (ipc_demo.c is; the
+ * functions are declared in plumbing.h): the command line, the kit's keys,
+ * and reading the text files the kernel offers (/proc/sysvipc/KIND,
+ * /proc/meminfo).
  */
-#include "../common/nslab.h"
+#include "plumbing.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,9 +13,9 @@
 #include <string.h>
 #include <sys/ipc.h>
 
-/* The kit's range of System V keys, defined in ipc_demo.c. */
-extern const key_t kit_key_base;
-extern const unsigned kit_key_count;
+/* The kit's keys.  A PID is below 2^22 (PID_MAX_LIMIT), so PID + base fits. */
+const key_t kit_key_base = 0x6e000000;
+const unsigned kit_key_count = 1u << 22;
 
 static const char usage[] =
 	"Usage: ipc_demo [OPTION]...\n"
@@ -107,28 +107,4 @@ long shmem_kb(void)
 			kb = -1;
 	fclose(f);
 	return kb;
-}
-
-/* The names in directory DIR, space-separated, into BUF ("(empty)" if
- * none); -1 with errno set if DIR cannot be read. */
-int list_dir(const char *dir, char *buf, size_t len)
-{
-	struct dirent *d;
-	size_t used = 0;
-	int n = 0;
-	DIR *p = opendir(dir);
-
-	if (!p)
-		return -1;
-	snprintf(buf, len, "(empty)");
-	while ((d = readdir(p))) {
-		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
-			continue;
-		if (used < len)
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", n ? " " : "",
-						 d->d_name);
-		n++;
-	}
-	closedir(p);
-	return n;
 }

@@ -10,6 +10,7 @@
  * into a cgroup, then `sudo unshare --cgroup --mount sh`.)
  */
 #include "../common/nslab.h"
+#include "plumbing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,17 +23,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* plumbing.c: the options, reading /proc and cgroup files, the --hold list. */
-void parse_args(int argc, char **argv, struct demo_opts *opts);
-bool find_mount(const char *fstype, const char *option, char mnt[PATH_MAX], char *fsopts,
-		size_t len);
-void cgroup_line(const char *file, bool v1, char *line, size_t len);
-const char *own_memory_cgroup(void);
-int count_cgroups(const char *dir);
-int list_procs(const char *dir, char *buf, size_t len);
-void clear_cgroup(const char *cg);
-void hold_commands(pid_t child, const char *mnt);
 
 /* The hierarchies the child joins: the cgroup2 tree, and where the memory
  * controller is on cgroup v1 (a "hybrid" host), that controller's tree. */
@@ -53,9 +43,9 @@ static char child_stack[1024 * 1024] __attribute__((aligned(16)));
  * under the memory cgroup this program is in already. */
 static void find_hierarchies(void)
 {
-	if (find_mount("cgroup2", NULL, h[nh].mnt, h[nh].fsopts, sizeof h[nh].fsopts))
+	if (cgroup_mount_of("cgroup2", NULL, h[nh].mnt, h[nh].fsopts, sizeof h[nh].fsopts))
 		nh++;
-	if (find_mount("cgroup", "memory", h[nh].mnt, h[nh].fsopts, sizeof h[nh].fsopts))
+	if (cgroup_mount_of("cgroup", "memory", h[nh].mnt, h[nh].fsopts, sizeof h[nh].fsopts))
 		h[nh++].v1 = true;
 	if (nh == 0)
 		die(ENOENT, "finding a cgroup mount in /proc/self/mountinfo");

@@ -3,7 +3,7 @@
  * files that the story in cgroupns_demo.c relies on.  Not the lesson.
  */
 #include "../common/cgroup.h"
-#include "../common/nslab.h"
+#include "plumbing.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -50,8 +50,8 @@ static bool in_list(const char *list, const char *word)
  * options, unless NULL): its mount point in MNT, those options in FSOPTS.
  * A mountinfo line reads "id parent dev root MOUNTPOINT opts [tags] -
  * FSTYPE source SUPEROPTIONS". */
-bool find_mount(const char *fstype, const char *option, char mnt[PATH_MAX], char *fsopts,
-		size_t len)
+bool cgroup_mount_of(const char *fstype, const char *option, char mnt[PATH_MAX], char *fsopts,
+		     size_t len)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "r");
 	char *line = NULL, *dash, *save;

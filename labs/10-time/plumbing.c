@@ -2,18 +2,13 @@
  * plumbing.c - Lab 10's command line, and how it prints times and its
  * own error hints.  Not the lesson: time_demo.c is.
  */
-#include "../common/nslab.h"
+#include "plumbing.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define NS 1000000000LL
-struct text {
-	char s[48];
-};
 
 /* A hundred years either way: far from the kernel's own ceiling (about
  * 146 years of CLOCK_MONOTONIC), and more than anyone needs to see. */

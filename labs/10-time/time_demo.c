@@ -15,6 +15,7 @@
  * Shell: `sudo unshare --time --fork --monotonic 864000 --boottime 864000 bash`.
  */
 #include "../common/nslab.h"
+#include "plumbing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,17 +25,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* In plumbing.c: the command line, and how times are printed. */
-#define NS 1000000000LL /* nanoseconds in a second */
-struct text {
-	char s[48];
-};
-void parse_args(int argc, char **argv, struct demo_opts *opts, long long *offset);
-struct text secs(long long ns, bool sign);			 /* "12.34 s"; SIGN: "+12.34 s" */
-struct text wall(long long ns);					 /* "2025-06-01 12:00:00 UTC" */
-bool near(long long ns, long long want);			 /* within half a second */
-noreturn void fail(int err, const char *call, const char *hint); /* die(), our hint */
 
 static struct demo_opts opts;
 static long long offset = 10 * 86400; /* seconds, for both clocks */

@@ -13,6 +13,7 @@
 
 #define NSLAB_P_PIDFD 3 /* waitid()'s P_PIDFD (Linux 5.4); glibc names it from 2.36 */
 
+const char *hold_then = "end and clean up";
 static volatile sig_atomic_t watched = -1; /* a pidfd: the child a signal kills */
 
 void kill_watched_child(void)
@@ -113,7 +114,8 @@ void hold(pid_t child, const char *const commands[])
 	printf("Holding. From a second terminal, try:\n");
 	for (int i = 0; commands && commands[i]; i++)
 		printf("    %s\n", commands[i]);
-	printf("Press Ctrl-C%s to end and clean up.\n", tty ? " or Enter" : "");
+	printf("Press Ctrl-C%s to %s.\n", tty ? " or Enter" : "", hold_then);
+	hold_then = "end and clean up"; /* the next hold is the last, unless said */
 	fflush(stdout);
 	/* ppoll() unblocks them atomically: a signal just before is not lost. */
 	sigfillset(&all);

@@ -19,6 +19,9 @@ void child_begin(void);		      /* in a cloned child: die with the demo */
 /* Print COMMANDS to try from a second terminal; wait for Enter, a signal
  * (the expected end, not an interruption) or CHILD's exit (0: none). */
 void hold(pid_t child, const char *const commands[]);
+/* What the hold's prompt says comes after it (for one hold): "end and
+ * clean up" unless a lab holds in the middle of its story. */
+extern const char *hold_then;
 /* For the signal handler: SIGKILL the watched child (async-signal-safe). */
 void kill_watched_child(void);
 #endif

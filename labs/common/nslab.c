@@ -1,5 +1,6 @@
 /* nslab.c - the scaffolding described in nslab.h; not a lesson. */
 #include "nslab.h"
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -34,21 +35,55 @@ static const char *const hints[] = {
 	[ENOSYS] = "this kernel lacks the feature — see walkthrough/00-setup.md",
 };
 
-void warn_errno(int err, const char *call_fmt, ...)
+/* Root refused: "run with sudo" would be no help if this root is the root
+ * of a user namespace (its uid_map is not the whole identity map). */
+static bool root_of_a_user_namespace(void)
+{
+	char map[128] = "";
+	FILE *f = fopen("/proc/self/uid_map", "re");
+
+	if (f && !fgets(map, sizeof map, f))
+		map[0] = '\0';
+	if (f)
+		fclose(f);
+	return geteuid() == 0 && map[0] && !strstr(map, "4294967295");
+}
+
+static void warn_with(int err, const char *hint, const char *call_fmt, va_list ap)
 {
 	const char *name = strerrorname_np(err);
-	const char *hint = (size_t)err < sizeof hints / sizeof *hints ? hints[err] : NULL;
-	va_list ap;
 
 	if (nslab_interrupted) /* then the child is gone on purpose: no news */
 		return;
+	if (!hint && err == EPERM && root_of_a_user_namespace())
+		hint = "refused even to root here: this is a user namespace, whose root is not "
+		       "the host's (sudo from inside will not help)";
+	else if (!hint && (size_t)err < sizeof hints / sizeof *hints)
+		hint = hints[err];
 	fflush(stdout);
 	fprintf(stderr, "%s: ", nslab_prog);
-	va_start(ap, call_fmt); /* the call that failed, e.g. "mount(proc)" */
-	vfprintf(stderr, call_fmt, ap);
-	va_end(ap);
+	vfprintf(stderr, call_fmt, ap); /* the call that failed, e.g. "mount(proc)" */
 	fprintf(stderr, " failed: %s (%s)", name ? name : "errno", strerror(err));
 	fprintf(stderr, hint ? ": %s\n" : "\n", hint);
+}
+
+void warn_errno(int err, const char *call_fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, call_fmt);
+	warn_with(err, NULL, call_fmt, ap);
+	va_end(ap);
+}
+
+noreturn void die_hint(int err, const char *hint, const char *call_fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, call_fmt);
+	warn_with(err, hint, call_fmt, ap);
+	va_end(ap);
+	die_exit();
 }
 
 noreturn void die_exit(void)
@@ -76,6 +111,30 @@ noreturn void usage_error(const char *fmt, ...)
 	fprintf(stderr, "%.*s", (int)strcspn(usage_text, "\n") + 1, usage_text);
 	fprintf(stderr, "Try '%s --help' for more information.\n", nslab_prog);
 	exit(EXIT_USAGE);
+}
+
+static int visible(const struct dirent *e)
+{
+	return e->d_name[0] != '.';
+}
+
+int list_dir(const char *dir, char *list, size_t len)
+{
+	struct dirent **names;
+	size_t used = 0;
+	int n = scandir(dir, &names, visible, alphasort);
+
+	if (n < 0)
+		return -1;
+	snprintf(list, len, "(empty)");
+	for (int i = 0; i < n; i++) {
+		if (used < len)
+			used += snprintf(list + used, len - used, "%s%s", i ? " " : "",
+					 names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+	return n;
 }
 
 bool has_word(const char *list, const char *word, char sep)

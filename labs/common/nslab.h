@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdnoreturn.h>
+#include <stddef.h>
 #include <sys/types.h>
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 #define PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -21,9 +22,15 @@ extern volatile sig_atomic_t nslab_interrupted; /* SIGINT, SIGTERM, SIGHUP or 0 
 #define die(...) (warn_errno(__VA_ARGS__), die_exit())
 void warn_errno(int err, const char *call_fmt, ...) PRINTF(2, 3);
 noreturn void die_exit(void);
+/* die() with the lab's own HINT instead of the usual one for ERR. */
+noreturn void die_hint(int err, const char *hint, const char *call_fmt, ...) PRINTF(3, 4);
 extern void (*nslab_cleanup)(void);
 #define on_die(cleanup) (nslab_cleanup = (cleanup))
 noreturn void usage_error(const char *fmt, ...) PRINTF(1, 2); /* exit 2 */
+
+/* The names in DIR, sorted, dot files left out, into LIST ("(empty)" if
+ * none): how many, or -1 and errno. */
+int list_dir(const char *dir, char *list, size_t len);
 
 /* Is WORD one of the words of LIST, separated by SEP ("a,b" or "a b")? */
 bool has_word(const char *list, const char *word, char sep);
