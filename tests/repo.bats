@@ -39,7 +39,7 @@ tracked_text_files() {
 	[ "$n" -gt 50 ] || fail "only $n tracked text files found: is git ls-files working?"
 	if [ "${#bad[@]}" -gt 0 ]; then
 		printf 'CR bytes in: %s\n' "${bad[@]}" >&2
-		echo "fix: sed -i 's/\r\$//' FILE (and see .gitattributes)" >&2
+		printf '%s\n' "fix: dos2unix FILE, or sed -i 's/\r$//' FILE (and see .gitattributes)" >&2
 		return 1
 	fi
 }
