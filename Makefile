@@ -33,7 +33,7 @@ ROOTFS := labs/rootfs
 lab_objs = $(patsubst %.c,%.o,$(wildcard $(dir $(1))*.c))
 OBJS   := $(COMMON_OBJS) $(foreach d,$(DEMOS),$(call lab_objs,$(d))) tools/nsinfo.o
 
-.PHONY: all check demo vm-check vm-kernel clean help format format-check FORCE
+.PHONY: all check demo doctor vm-check vm-kernel clean help format format-check FORCE
 .DEFAULT_GOAL := all
 
 all: $(DEMOS) $(TOOLS) $(ROOTFS)/.nslab-rootfs
@@ -69,6 +69,11 @@ check: all
 demo: all
 	@tools/tour
 
+# A quick report on what this machine offers each lab; needs no root and
+# builds nothing, so it runs in seconds on a fresh checkout.
+doctor:
+	@tools/doctor
+
 # The whole suite inside a VM running Debian's kernel with cgroup v2 only.
 vm-check: all
 	@tests/vm/run
@@ -97,6 +102,7 @@ help:
 	@echo '  make              build every lab program and tool, and labs/rootfs'
 	@echo '  sudo make check   build, then run the bats suite (needs root for most tests)'
 	@echo '  sudo make demo    build, then run the labs in order as a narrated tour'
+	@echo '  make doctor       a quick report (no root, no build): can each lab run here?'
 	@echo '  sudo make vm-check  run the suite in a qemu VM: another kernel, cgroup v2 only'
 	@echo '                    (needs: sudo vagrant/provision.sh --vm-check)'
 	@echo '  make format       format every C file with clang-format (.clang-format)'
