@@ -145,11 +145,16 @@ teardown() { reap_held; }
 	mkdir "$dir"
 	# The exercise's edit, made by the test: the flag removed from clone().
 	sed 's/CLONE_NEWUTS | SIGCHLD/SIGCHLD/' "$KIT/labs/01-uts/uts_demo.c" >"$dir/uts_demo.c"
-	! grep -q 'CLONE_NEWUTS | SIGCHLD' "$dir/uts_demo.c"
+	run ! grep -q 'CLONE_NEWUTS | SIGCHLD' "$dir/uts_demo.c"
+	local san=() # a SANITIZE=1 build's library needs the same runtime
+	if ldd "$UTS_DEMO" | grep -q libasan; then
+		san=("-fsanitize=address,undefined")
+	fi
 	cc -std=c11 -D_GNU_SOURCE -I"$KIT/labs/01-uts" -o "$dir/uts_demo" "$dir/uts_demo.c" \
-		"$KIT/labs/01-uts/options.c" "$KIT/labs/common/libnslab.a" $(ldd "$UTS_DEMO" | grep -q libasan && echo -fsanitize=address,undefined)
+		"$KIT/labs/01-uts/options.c" "$KIT/labs/common/libnslab.a" "${san[@]}"
 	# Run in a throwaway UTS namespace, which plays the host: the real
 	# host's name is never touched.
+	# shellcheck disable=SC2016 # $1 is for the inner sh
 	run unshare --uts sh -c 'hostname before-ex3 && "$1" --hostname after-ex3; echo "outer: $(hostname)"' sh "$dir/uts_demo"
 	[[ "$output" == *"host:    hostname is after-ex3, CHANGED from before-ex3"* ]]
 	[[ "$output" == *"outer: after-ex3"* ]] # the observer: hostname, outside the demo

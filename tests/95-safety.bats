@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # $stderr is set by `run --separate-stderr`
 # Safety: a demo never signals a process that is not its own.
 #
 # A PID is only a number: once a child is reaped, the kernel may give the
@@ -108,8 +109,8 @@ traced() { # TRACE CMD...: run CMD under strace -f, its signals and waits in TRA
 	if ldd "$UTS_DEMO" 2>/dev/null | grep -q libasan; then
 		skip "a SANITIZE=1 build: AddressSanitizer must come first, before any LD_PRELOAD shim"
 	fi
-	local expect demo args trace bad="" fired=0
-	while read -r expect demo args; do
+	local demo args trace bad="" fired=0
+	while read -r _ demo args; do
 		trace=$BATS_TEST_TMPDIR/$(basename "$demo").trace
 		# shellcheck disable=SC2086
 		# strace -E: the shim goes to the demo only, not to strace itself.
@@ -127,6 +128,7 @@ traced() { # TRACE CMD...: run CMD under strace -f, its signals and waits in TRA
 	require_cmd strace
 	# A shell that reaps a child, then signals its number: what the old
 	# demos did.  The checker must say so.
+	# shellcheck disable=SC2016 # for the inner bash
 	traced "$BATS_TEST_TMPDIR/t" bash -c 'sleep 0 & p=$!; wait $p; kill -0 $p 2>/dev/null; true'
 	run signals_to_reaped "$BATS_TEST_TMPDIR/t"
 	[[ "$output" == *"kill() of reaped PID"* ]]
@@ -142,11 +144,13 @@ crowd_test() {
 	demo=$(pgrep -P "$HELD_DEMO" | head -1)
 	TRACED_DEMO=$demo
 	cg=$(find_cgroup "$demo")
-	[ -n "$cg" ] && [ -d "$cg" ] || fail "no cgroup found for demo $demo"
+	if [ -z "$cg" ] || [ ! -d "$cg" ]; then
+		fail "no cgroup found for demo $demo"
+	fi
 	# Started by a subshell that exits at once: they are nobody's jobs here.
 	local sleepers
 	mapfile -t sleepers < <(for ((i = 0; i < 1100; i++)); do
-		sleep 600 </dev/null >/dev/null 2>&1 3>&- &
+		sleep 600 >/dev/null 2>&1 3>&- &
 		echo "$!"
 	done)
 	for p in "${sleepers[@]}"; do

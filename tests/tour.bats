@@ -39,7 +39,7 @@ setup_file() { snapshot_before; }
 	[[ "$output" != *"Lab 01"* ]]
 	[[ "$output" == *"(as root: not started through sudo, so there is no user to run it as"* ]]
 	grep -q '^  Lab 07  ok    root inside a user namespace (made as root this time' <<<"$output"
-	! grep -q 'made without sudo' <<<"$output"
+	run ! grep -q 'made without sudo' <<<"$output"
 }
 
 @test "tour: a lab number that does not exist, or a word, is a usage error" {

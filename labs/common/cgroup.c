@@ -70,7 +70,7 @@ bool cgroup_find(const char *ctrl, char mnt[PATH_MAX], char parent[PATH_MAX], bo
 	if (!*mnt)
 		return false;
 	own_v1_cgroup(ctrl, rel);
-	snprintf(parent, PATH_MAX, "%.*s%s", PATH_MAX / 2, mnt, *v1 ? rel : "");
+	snprintf(parent, PATH_MAX, "%.*s%.*s", PATH_MAX / 2, mnt, PATH_MAX / 2 - 1, *v1 ? rel : "");
 	return true;
 }
 
