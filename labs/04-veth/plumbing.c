@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <linux/if.h> /* IF_OPER_UP as well as IFF_UP: not <net/if.h> */
 #include <stdio.h>
 #include <string.h>
@@ -33,18 +34,18 @@ static void parse_subnet(const char *s, struct in_addr *host_ip, struct in_addr 
 {
 	char ip[INET_ADDRSTRLEN];
 	const char *slash = strchr(s, '/');
-	unsigned char *b = (unsigned char *)&host_ip->s_addr;
+	uint32_t net;
 
 	if (!slash || strcmp(slash, "/24") != 0 || (size_t)(slash - s) >= sizeof ip)
 		usage_error("--subnet takes A.B.C.0/24, not '%s'", s);
 	snprintf(ip, sizeof ip, "%.*s", (int)(slash - s), s);
-	if (inet_pton(AF_INET, ip, host_ip) != 1 || b[3] != 0)
+	if (inet_pton(AF_INET, ip, host_ip) != 1 || (ntohl(host_ip->s_addr) & 0xff) != 0)
 		usage_error("--subnet takes A.B.C.0/24, not '%s'", s);
-	if (b[0] == 0 || b[0] == 127 || b[0] >= 224)
+	net = ntohl(host_ip->s_addr);
+	if (net >> 24 == 0 || net >> 24 == 127 || net >> 24 >= 224)
 		usage_error("--subnet %s is not a usable unicast range (try 10.200.0.0/24)", s);
-	*ns_ip = *host_ip;
-	b[3] = 1;
-	((unsigned char *)&ns_ip->s_addr)[3] = 2;
+	host_ip->s_addr = htonl(net | 1);
+	ns_ip->s_addr = htonl(net | 2);
 }
 
 static void parse_name(const char *s, char *host_if, char *ns_if)
