@@ -1,25 +1,18 @@
 /*
- * plumbing.c - Lab 04's plumbing, not the lesson (veth_demo.c is, and
- * declares these functions where it uses them):
- *   - the command line;
- *   - rtnetlink without libmnl or libnl: laying a request out in memory,
- *     sending it, reading the kernel's answer, and the dumps that list
- *     links, addresses and routes (`ip` is a thin front end to the same
- *     messages);
- *   - the UDP sockets and datagrams of the echo across the cable.
+ * plumbing.c - Lab 04's plumbing, not the lesson (veth_demo.c is); see
+ * plumbing.h.  The rtnetlink requests themselves are built with
+ * labs/common/rtnl.h, as `ip`, a thin front end to the same messages,
+ * builds them with libmnl.
  */
-#include "../common/nslab.h"
+#include "plumbing.h"
+#include "../common/rtnl.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <linux/if.h> /* IF_OPER_UP as well as IFF_UP: not <net/if.h> */
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
-#include <poll.h>
 #include <stdint.h>
+#include <linux/if.h> /* IF_OPER_UP as well as IFF_UP: not <net/if.h> */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -41,18 +34,18 @@ static void parse_subnet(const char *s, struct in_addr *host_ip, struct in_addr 
 {
 	char ip[INET_ADDRSTRLEN];
 	const char *slash = strchr(s, '/');
-	unsigned char *b = (unsigned char *)&host_ip->s_addr;
+	uint32_t net;
 
 	if (!slash || strcmp(slash, "/24") != 0 || (size_t)(slash - s) >= sizeof ip)
 		usage_error("--subnet takes A.B.C.0/24, not '%s'", s);
 	snprintf(ip, sizeof ip, "%.*s", (int)(slash - s), s);
-	if (inet_pton(AF_INET, ip, host_ip) != 1 || b[3] != 0)
+	if (inet_pton(AF_INET, ip, host_ip) != 1 || (ntohl(host_ip->s_addr) & 0xff) != 0)
 		usage_error("--subnet takes A.B.C.0/24, not '%s'", s);
-	if (b[0] == 0 || b[0] == 127 || b[0] >= 224)
+	net = ntohl(host_ip->s_addr);
+	if (net >> 24 == 0 || net >> 24 == 127 || net >> 24 >= 224)
 		usage_error("--subnet %s is not a usable unicast range (try 10.200.0.0/24)", s);
-	*ns_ip = *host_ip;
-	b[3] = 1;
-	((unsigned char *)&ns_ip->s_addr)[3] = 2;
+	host_ip->s_addr = htonl(net | 1);
+	ns_ip->s_addr = htonl(net | 2);
 }
 
 static void parse_name(const char *s, char *host_if, char *ns_if)
@@ -95,216 +88,6 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, struct in_addr *h
 	demo_check_opts(opts);
 }
 
-/* ---- rtnetlink: a request, the kernel's answer ------------------------- */
-
-/* The request being built: a netlink header, the fixed struct of its
- * family (struct ifinfomsg for links, struct ifaddrmsg for addresses),
- * then attributes (type, length, value), some nesting others.  One at a
- * time: the demo builds a request and sends it before the next. */
-static union {
-	struct nlmsghdr hdr;
-	char buf[1024];
-} req;
-static uint32_t seq; /* each request's number, which its answers carry */
-
-int rtnl_socket(void)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK }; /* port 0: the kernel picks */
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		int err = errno;
-
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
-}
-
-/* TYPE, FLAGS plus NLM_F_REQUEST | NLM_F_ACK (answer even a success),
- * and the family struct BODY. */
-void nl_begin(int type, int flags, const void *body, size_t len)
-{
-	memset(&req, 0, sizeof req);
-	req.hdr.nlmsg_len = NLMSG_LENGTH(len);
-	req.hdr.nlmsg_type = (uint16_t)type;
-	req.hdr.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | flags);
-	memcpy(NLMSG_DATA(&req.hdr), body, len);
-}
-
-struct rtattr *nl_attr(int type, const void *data, size_t len)
-{
-	size_t at = NLMSG_ALIGN(req.hdr.nlmsg_len);
-	struct rtattr *a = (struct rtattr *)(req.buf + at);
-
-	/* The lab's requests are a few hundred bytes; running out of room
-	 * would be a bug in the lab, so stop loudly. */
-	if (at + RTA_SPACE(len) > sizeof req.buf)
-		abort();
-	a->rta_type = (unsigned short)type;
-	a->rta_len = (unsigned short)RTA_LENGTH(len);
-	if (len)
-		memcpy(RTA_DATA(a), data, len);
-	req.hdr.nlmsg_len = (uint32_t)(at + RTA_ALIGN(a->rta_len));
-	return a;
-}
-
-struct rtattr *nl_str(int type, const char *s)
-{
-	return nl_attr(type, s, strlen(s) + 1);
-}
-
-/* NEST holds everything appended after it: its length says so. */
-void nl_nest_end(struct rtattr *nest)
-{
-	nest->rta_len = (unsigned short)(req.buf + req.hdr.nlmsg_len - (char *)nest);
-}
-
-typedef void (*rtnl_cb)(const struct nlmsghdr *h, void *arg);
-
-/* Send the request on FD (it acts in the namespace FD was made in) and
- * read answers until the kernel's ACK or, for a dump, NLMSG_DONE,
- * passing the data messages to CB.  An answer counts only if it comes
- * from the kernel (port 0) and carries our number.  0 or -errno. */
-/* Set when rtnl_talk() reads past a link-change notice (sequence number 0)
- * while it waits for its answer: rtnl_wait_up() must not wait for that one. */
-static bool link_news;
-
-static int rtnl_talk(int fd, rtnl_cb cb, void *arg)
-{
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
-	uint32_t mine = req.hdr.nlmsg_seq = ++seq;
-
-	if (sendto(fd, req.buf, req.hdr.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) <
-	    0)
-		return -errno;
-	for (;;) {
-		struct sockaddr_nl from;
-		socklen_t fromlen = sizeof from;
-		ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
-
-		if (n < 0 && errno == EINTR)
-			continue; /* the kernel answers anyway: read it */
-		if (n < 0)
-			return -errno;
-		if (fromlen != sizeof from || from.nl_pid != 0)
-			continue;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq == 0 && h->nlmsg_type == RTM_NEWLINK)
-				link_news = true; /* a notice that came with the answer */
-			if (h->nlmsg_seq != mine)
-				continue; /* a notice, or an answer to an earlier question */
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e))
-					return -EBADMSG;
-				return e->error; /* 0 is the ACK, else -errno */
-			}
-			if (h->nlmsg_type == NLMSG_DONE) {
-				/* A dump ends here; a negative int is its error. */
-				const int *err = NLMSG_DATA(h);
-
-				return h->nlmsg_len >= NLMSG_LENGTH(sizeof *err) && *err < 0 ? *err
-											     : 0;
-			}
-			if (cb)
-				cb(h, arg);
-		}
-	}
-}
-
-int rtnl_ask(int fd)
-{
-	return rtnl_talk(fd, NULL, NULL);
-}
-
-/* Walk the attributes after a family struct of BODY_LEN bytes, keeping
- * each known one in TB[type] (TB has MAX+1 entries). */
-static void rtnl_parse(const struct nlmsghdr *h, size_t body_len, struct rtattr **tb, int max)
-{
-	const struct rtattr *a =
-		(const void *)((const char *)NLMSG_DATA(h) + NLMSG_ALIGN(body_len));
-	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(body_len);
-
-	memset(tb, 0, sizeof *tb * (size_t)(max + 1));
-	for (; RTA_OK(a, len); a = RTA_NEXT(a, len))
-		if (a->rta_type <= max)
-			tb[a->rta_type] = (struct rtattr *)a;
-}
-
-struct onelink {
-	int index;
-	unsigned char operstate;
-};
-
-static void on_one_link(const struct nlmsghdr *h, void *arg)
-{
-	struct rtattr *tb[IFLA_MAX + 1];
-	struct onelink *l = arg;
-
-	if (h->nlmsg_type != RTM_NEWLINK)
-		return;
-	l->index = ((const struct ifinfomsg *)NLMSG_DATA(h))->ifi_index;
-	rtnl_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX);
-	if (tb[IFLA_OPERSTATE])
-		l->operstate = *(unsigned char *)RTA_DATA(tb[IFLA_OPERSTATE]);
-}
-
-/* RTM_GETLINK for one NAME in FD's namespace: 0 or -errno (-ENODEV: no
- * such link). */
-static int get_link(int fd, const char *name, struct onelink *l)
-{
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-
-	nl_begin(RTM_GETLINK, 0, &ifi, sizeof ifi);
-	nl_str(IFLA_IFNAME, name);
-	return rtnl_talk(fd, on_one_link, l);
-}
-
-/* The index of NAME in FD's namespace (an index means something in one
- * namespace only), or -errno. */
-int rtnl_link_index(int fd, const char *name)
-{
-	struct onelink l = { 0 };
-	int err = get_link(fd, name, &l);
-
-	return err ? err : l.index;
-}
-
-/* Wait until link NAME of FD's namespace is operationally UP.  IFF_UP
- * only asks for it: the kernel's link watcher turns the carrier and the
- * queueing discipline on a moment later (up to a second later), and
- * drops what is sent before.  Joining the RTNLGRP_LINK group makes the
- * kernel send FD a message at every change of a link, so we look again
- * only then. */
-void rtnl_wait_up(int fd, const char *name)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	struct onelink l = { 0 };
-	int group = RTNLGRP_LINK, err, r;
-
-	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0)
-		die(errno, "setsockopt(NETLINK_ADD_MEMBERSHIP, RTNLGRP_LINK)");
-	/* Joined first, asked second: a change after the answer is news.  A
-	 * notice that arrived along with the answer was read (and set aside) by
-	 * rtnl_talk(): then ask again at once instead of waiting for another. */
-	for (;;) {
-		link_news = false;
-		if ((err = get_link(fd, name, &l)) || l.operstate == IF_OPER_UP)
-			break;
-		if (!link_news && (r = poll(&p, 1, 3000)) <= 0)
-			die(r ? errno : ETIMEDOUT, "waiting 3 s for %s to be UP", name);
-	}
-	if (err)
-		die(-err, "RTM_GETLINK %s", name);
-	if (setsockopt(fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &group, sizeof group) != 0)
-		die(errno, "setsockopt(NETLINK_DROP_MEMBERSHIP, RTNLGRP_LINK)");
-}
-
 /* ---- dumps: RTM_GET* with NLM_F_DUMP, one answer per object ------------ */
 
 /* The links of one namespace, index to name, filled by a link dump. */
@@ -327,12 +110,16 @@ static const char *name_of(const struct linkmap *m, int index)
 
 static void on_link(const struct nlmsghdr *h, void *arg)
 {
-	static const char *const operstate[] = { "UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN",
-						 "TESTING", "DORMANT",	  "UP" };
+	static const char *const operstate[] = {
+		[IF_OPER_UNKNOWN] = "UNKNOWN", [IF_OPER_NOTPRESENT] = "NOTPRESENT",
+		[IF_OPER_DOWN] = "DOWN",       [IF_OPER_LOWERLAYERDOWN] = "LOWERLAYERDOWN",
+		[IF_OPER_TESTING] = "TESTING", [IF_OPER_DORMANT] = "DORMANT",
+		[IF_OPER_UP] = "UP",
+	};
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
 	struct linkmap *m = arg;
 	struct rtattr *tb[IFLA_MAX + 1];
-	unsigned char state = 0;
+	unsigned char state = IF_OPER_UNKNOWN;
 	char name[IFNAMSIZ];
 
 	if (h->nlmsg_type != RTM_NEWLINK)
@@ -349,7 +136,8 @@ static void on_link(const struct nlmsghdr *h, void *arg)
 		m->n++;
 	}
 	if (m->print)
-		note("%-16s %-8s %s", name, state < 7 ? operstate[state] : "?",
+		note("%-16s %-8s %s", name,
+		     state < sizeof operstate / sizeof *operstate ? operstate[state] : "?",
 		     ifi->ifi_flags & IFF_UP ? "<UP>" : "<DOWN>");
 }
 
@@ -359,14 +147,11 @@ static void dump_links(int fd, struct linkmap *m, const char *where)
 	int err;
 
 	m->n = 0;
-	nl_begin(RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof ifi);
-	if ((err = rtnl_talk(fd, on_link, m)))
+	if ((err = rtnl_dump(fd, RTM_GETLINK, &ifi, sizeof ifi, on_link, m)))
 		die(-err, "RTM_GETLINK dump (%s)", where);
 }
 
-/* Print FD's links, like `ip -br link`; returns how many there are and
- * copies the first one's name to FIRST. */
-int rtnl_list_links(int fd, const char *where, char *first, size_t size)
+int list_links(int fd, const char *where, char *first, size_t size)
 {
 	struct linkmap m = { .print = true };
 
@@ -397,8 +182,9 @@ static void on_route(const struct nlmsghdr *h, void *arg)
 {
 	const struct rtmsg *rt = NLMSG_DATA(h);
 	struct rtattr *tb[RTA_MAX + 1];
-	char ip[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN + 4] = "default",
-							gw[INET_ADDRSTRLEN + 5] = "";
+	char ip[INET_ADDRSTRLEN];
+	char dst[INET_ADDRSTRLEN + 4] = "default";
+	char gw[INET_ADDRSTRLEN + 5] = "";
 
 	if (h->nlmsg_type != RTM_NEWROUTE || rt->rtm_family != AF_INET ||
 	    rt->rtm_table != RT_TABLE_MAIN)
@@ -414,8 +200,7 @@ static void on_route(const struct nlmsghdr *h, void *arg)
 	     tb[RTA_OIF] ? name_of(arg, *(int *)RTA_DATA(tb[RTA_OIF])) : "?");
 }
 
-/* Print FD's IPv4 addresses and main-table routes (`ip addr`, `ip route`). */
-void rtnl_list_addrs_routes(int fd, const char *where)
+void list_addrs_routes(int fd, const char *where)
 {
 	struct ifaddrmsg ifa = { .ifa_family = AF_INET };
 	struct rtmsg rt = { .rtm_family = AF_INET };
@@ -424,19 +209,14 @@ void rtnl_list_addrs_routes(int fd, const char *where)
 
 	dump_links(fd, &m, where); /* to name the links by index */
 	note("%s:", where);
-	nl_begin(RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof ifa);
-	if ((err = rtnl_talk(fd, on_addr, &m)))
+	if ((err = rtnl_dump(fd, RTM_GETADDR, &ifa, sizeof ifa, on_addr, &m)))
 		die(-err, "RTM_GETADDR dump (%s)", where);
-	nl_begin(RTM_GETROUTE, NLM_F_DUMP, &rt, sizeof rt);
-	if ((err = rtnl_talk(fd, on_route, &m)))
+	if ((err = rtnl_dump(fd, RTM_GETROUTE, &rt, sizeof rt, on_route, &m)))
 		die(-err, "RTM_GETROUTE dump (%s)", where);
 }
 
 /* ---- the UDP echo ------------------------------------------------------- */
 
-/* Bind UDP socket FD to ADDR (the kernel picks the port) and pin it with
- * SO_BINDTODEVICE to link IFNAME, so that no datagram can take another
- * way; it waits 2 s at most for one.  Returns the address it is bound to. */
 struct sockaddr_in udp_bind(int fd, const char *ifname, struct in_addr addr)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr = addr };
@@ -453,8 +233,6 @@ struct sockaddr_in udp_bind(int fd, const char *ifname, struct in_addr addr)
 	return sa;
 }
 
-/* A datagram from socket A to TO, where socket B receives it and sends it
- * back to where it came from; returns the round trip in ms. */
 double udp_echo(int a, int b, struct sockaddr_in to)
 {
 	struct sockaddr_in from;
@@ -472,4 +250,15 @@ double udp_echo(int a, int b, struct sockaddr_in to)
 		    inet_ntoa(to.sin_addr));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+}
+
+void hold_commands(pid_t child, const char *host_if, const char *ns_ip)
+{
+	char cmd[4][80];
+
+	snprintf(cmd[0], sizeof cmd[0], "sudo ip -br addr show dev %s", host_if);
+	snprintf(cmd[1], sizeof cmd[1], "sudo nsenter -t %d -n ip -br addr", (int)child);
+	snprintf(cmd[2], sizeof cmd[2], "sudo nsenter -t %d -n ip route", (int)child);
+	snprintf(cmd[3], sizeof cmd[3], "sudo ping -c 3 -I %s %s", host_if, ns_ip);
+	hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], NULL });
 }

@@ -14,13 +14,12 @@
  * namespace it was created in, so after a brief setns() into the child's
  * namespace the parent holds sockets that act there.
  */
-#include "../common/nslab.h"
+#include "plumbing.h"
+#include "../common/rtnl.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_link.h>
-#include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
 #include <sched.h>
@@ -30,28 +29,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* plumbing.c: the command line; the request being built, one at a time
- * (nl_begin() starts it, nl_attr() appends to it, rtnl_ask() sends it and
- * returns the kernel's answer: 0 or -errno); the listings; the UDP echo. */
-void parse_args(int argc, char **argv, struct demo_opts *opts, struct in_addr *host_ip,
-		struct in_addr *ns_ip, char *host_if, char *ns_if);
-int rtnl_socket(void);
-void nl_begin(int type, int flags, const void *body, size_t len); /* + REQUEST, ACK */
-struct rtattr *nl_attr(int type, const void *data, size_t len);
-struct rtattr *nl_str(int type, const char *s);
-void nl_nest_end(struct rtattr *nest);
-int rtnl_ask(int fd);
-int rtnl_link_index(int fd, const char *name);
-void rtnl_wait_up(int fd, const char *name);
-int rtnl_list_links(int fd, const char *where, char *first, size_t size);
-void rtnl_list_addrs_routes(int fd, const char *where);
-struct sockaddr_in udp_bind(int fd, const char *ifname, struct in_addr addr);
-double udp_echo(int a, int b, struct sockaddr_in to);
-
 static struct demo_opts opts;
-static struct in_addr host_ip, ns_ip;		  /* .1 and .2 of the subnet */
-static char host_if[IFNAMSIZ], ns_if[IFNAMSIZ];	  /* nslab<demo's PID>h and c */
-static int host_nl = -1, ns_nl = -1, ns_udp = -1; /* netlink each side; UDP inside */
+static struct in_addr host_ip, ns_ip;		/* .1 and .2 of the subnet */
+static char host_if[IFNAMSIZ], ns_if[IFNAMSIZ]; /* nslab<demo's PID>h and c */
+static int host_nl = -1;			/* rtnetlink on the host */
+static int ns_nl = -1;				/* rtnetlink in the namespace */
+static int ns_udp = -1;				/* UDP in the namespace */
 static pid_t child;
 static bool pair_made;	/* by us, and not deleted yet */
 static int to_child[2]; /* a byte: "become the shell"; EOF: "exit now" */
@@ -63,8 +46,8 @@ static int delete_pair(void)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 
-	nl_begin(RTM_DELLINK, 0, &ifi, sizeof ifi);
-	nl_str(IFLA_IFNAME, host_if);
+	rtnl_begin(RTM_DELLINK, 0, &ifi, sizeof ifi);
+	rtnl_str(IFLA_IFNAME, host_if);
 	return rtnl_ask(host_nl);
 }
 
@@ -97,7 +80,9 @@ static int child_main(void *shell)
 static void open_sockets_inside(void)
 {
 	char path[64];
-	int self, inside = -1, err = 0;
+	int self;
+	int inside = -1;
+	int err = 0;
 
 	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)child);
 	if ((self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
@@ -105,7 +90,7 @@ static void open_sockets_inside(void)
 		die(errno, "open(\"%s\")", self < 0 ? "/proc/self/ns/net" : path);
 	if (setns(inside, CLONE_NEWNET) != 0)
 		die(errno, "setns(%s, CLONE_NEWNET)", path);
-	if ((ns_nl = rtnl_socket()) < 0 ||
+	if ((ns_nl = rtnl_open()) < 0 ||
 	    (ns_udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		err = errno;
 	if (setns(self, CLONE_NEWNET) != 0)
@@ -126,16 +111,16 @@ static int create_veth_pair(void)
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	struct rtattr *linkinfo, *data, *peer;
 
-	nl_begin(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
-	nl_str(IFLA_IFNAME, host_if);
-	linkinfo = nl_attr(IFLA_LINKINFO, NULL, 0);
-	nl_str(IFLA_INFO_KIND, "veth");
-	data = nl_attr(IFLA_INFO_DATA, NULL, 0);
-	peer = nl_attr(VETH_INFO_PEER, &ifi, sizeof ifi);
-	nl_str(IFLA_IFNAME, ns_if);
-	nl_nest_end(peer);
-	nl_nest_end(data);
-	nl_nest_end(linkinfo);
+	rtnl_begin(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
+	rtnl_str(IFLA_IFNAME, host_if);
+	linkinfo = rtnl_attr(IFLA_LINKINFO, NULL, 0);
+	rtnl_str(IFLA_INFO_KIND, "veth");
+	data = rtnl_attr(IFLA_INFO_DATA, NULL, 0);
+	peer = rtnl_attr(VETH_INFO_PEER, &ifi, sizeof ifi);
+	rtnl_str(IFLA_IFNAME, ns_if);
+	rtnl_nest_end(peer);
+	rtnl_nest_end(data);
+	rtnl_nest_end(linkinfo);
 	return rtnl_ask(host_nl);
 }
 
@@ -146,9 +131,9 @@ static int move_link(const char *name, pid_t pid)
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 	uint32_t ns_pid = (uint32_t)pid;
 
-	nl_begin(RTM_NEWLINK, 0, &ifi, sizeof ifi);
-	nl_str(IFLA_IFNAME, name);
-	nl_attr(IFLA_NET_NS_PID, &ns_pid, sizeof ns_pid);
+	rtnl_begin(RTM_NEWLINK, 0, &ifi, sizeof ifi);
+	rtnl_str(IFLA_IFNAME, name);
+	rtnl_attr(IFLA_NET_NS_PID, &ns_pid, sizeof ns_pid);
 	return rtnl_ask(host_nl);
 }
 
@@ -162,18 +147,21 @@ static void address_and_up(int fd, const char *name, const struct in_addr *addr)
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
 				 .ifi_flags = IFF_UP,
 				 .ifi_change = IFF_UP };
-	int index = rtnl_link_index(fd, name), err;
+	int index = rtnl_link_index(fd, name);
+	int err;
 
+	if (index < 0)
+		die(-index, "RTM_GETLINK %s", name);
 	if (addr) {
 		ifa.ifa_index = (unsigned)index;
-		nl_begin(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof ifa);
-		nl_attr(IFA_LOCAL, addr, sizeof *addr);
-		nl_attr(IFA_ADDRESS, addr, sizeof *addr);
-		if ((err = index < 0 ? index : rtnl_ask(fd)))
+		rtnl_begin(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof ifa);
+		rtnl_attr(IFA_LOCAL, addr, sizeof *addr);
+		rtnl_attr(IFA_ADDRESS, addr, sizeof *addr);
+		if ((err = rtnl_ask(fd)))
 			die(-err, "RTM_NEWADDR %s/24 on %s", inet_ntoa(*addr), name);
 	}
-	nl_begin(RTM_NEWLINK, 0, &ifi, sizeof ifi);
-	nl_str(IFLA_IFNAME, name);
+	rtnl_begin(RTM_NEWLINK, 0, &ifi, sizeof ifi);
+	rtnl_str(IFLA_IFNAME, name);
 	if ((err = rtnl_ask(fd)))
 		die(-err, "RTM_NEWLINK IFF_UP (%s)", name);
 }
@@ -181,7 +169,9 @@ static void address_and_up(int fd, const char *name, const struct in_addr *addr)
 int main(int argc, char **argv)
 {
 	const char *sh = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
-	char host_str[INET_ADDRSTRLEN], ns_str[INET_ADDRSTRLEN], first[IFNAMSIZ], cmd[4][80];
+	char host_str[INET_ADDRSTRLEN];
+	char ns_str[INET_ADDRSTRLEN];
+	char first[IFNAMSIZ];
 	struct in_addr net;
 	struct sockaddr_in host_sa, ns_sa;
 	int err, n, status, host_udp;
@@ -192,10 +182,10 @@ int main(int argc, char **argv)
 	inet_ntop(AF_INET, &ns_ip, ns_str, sizeof ns_str);
 	on_die(cleanup);
 
-	if ((host_nl = rtnl_socket()) < 0)
+	if ((host_nl = rtnl_open()) < 0)
 		die(errno, "socket(AF_NETLINK, NETLINK_ROUTE)");
 	step(1, "RTM_GETLINK dump: the host's interfaces (like `ip -br link`)");
-	rtnl_list_links(host_nl, "host", NULL, 0);
+	list_links(host_nl, "host", NULL, 0);
 
 	if (pipe2(to_child, O_CLOEXEC) != 0)
 		die(errno, "pipe2()");
@@ -210,7 +200,7 @@ int main(int argc, char **argv)
 	close(to_child[0]);
 	open_sockets_inside();
 	step(2, "clone(CLONE_NEWNET) -> child %d; RTM_GETLINK dump inside it:", (int)child);
-	n = rtnl_list_links(ns_nl, "namespace", first, sizeof first);
+	n = list_links(ns_nl, "namespace", first, sizeof first);
 	result("namespace: a new network namespace has %d interface(s): %s", n, first);
 
 	/* After Ctrl-C or SIGTERM (the child is dead then) every step below
@@ -248,26 +238,22 @@ int main(int argc, char **argv)
 		ms = udp_echo(host_udp, ns_udp, ns_sa);
 		note("host %s:%d -> namespace %s:%d and back: %.3f ms (includes ARP)", host_str,
 		     ntohs(host_sa.sin_port), ns_str, ntohs(ns_sa.sin_port), ms);
-		note("namespace -> host and back: %.3f ms",
-		     ms = udp_echo(ns_udp, host_udp, host_sa));
+		ms = udp_echo(ns_udp, host_udp, host_sa);
+		note("namespace -> host and back: %.3f ms", ms);
 		result("traffic: crossed %s <-> %s both ways, round trip %.3f ms", host_if, ns_if,
 		       ms);
 	}
 	if (!nslab_interrupted) {
 		step(7, "RTM_GETADDR and RTM_GETROUTE dumps on each side:");
-		rtnl_list_addrs_routes(host_nl, "host");
-		rtnl_list_addrs_routes(ns_nl, "namespace");
+		list_addrs_routes(host_nl, "host");
+		list_addrs_routes(ns_nl, "namespace");
 		net.s_addr = host_ip.s_addr & htonl(0xffffff00);
 		result("each side has its own addresses and routes (subnet %s/24)", inet_ntoa(net));
 	}
 	if (!nslab_interrupted) {
 		write_pidfile(&opts, child);
-		snprintf(cmd[0], 80, "sudo ip -br addr show dev %s", host_if);
-		snprintf(cmd[1], 80, "sudo nsenter -t %d -n ip -br addr", (int)child);
-		snprintf(cmd[2], 80, "sudo nsenter -t %d -n ip route", (int)child);
-		snprintf(cmd[3], 80, "sudo ping -c 3 -I %s %s", host_if, ns_str);
 		if (opts.hold)
-			hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], NULL });
+			hold_commands(child, host_if, ns_str);
 	}
 	if (!nslab_interrupted && opts.shell) {
 		note("starting %s in the namespace; try `ip -br addr`, `ping %s`, then `exit`", sh,
@@ -288,9 +274,8 @@ int main(int argc, char **argv)
 		if ((err = delete_pair()))
 			die(-err, "RTM_DELLINK (host end)");
 		pair_made = false;
-		n = rtnl_link_index(host_nl, host_if);
-		err = rtnl_link_index(ns_nl, ns_if);
-		if (n != -ENODEV || err != -ENODEV)
+		if (rtnl_link_index(host_nl, host_if) != -ENODEV ||
+		    rtnl_link_index(ns_nl, ns_if) != -ENODEV)
 			die(EEXIST, "checking that both ends are gone");
 		step(8, "RTM_DELLINK %s; RTM_GETLINK for each end now answers:", host_if);
 		note("host:      %s -> ENODEV", host_if);

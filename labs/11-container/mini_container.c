@@ -12,13 +12,14 @@
  * 6. its cgroup namespace, 7. hostname, 8. network, 9. mounts, 10.
  * pivot_root; 11. the host looks; 12. the command is PID 1; 13. the end.
  */
-#include "../common/nslab.h"
+#include "options.h"
+#include "plumbing.h"
+#include "../common/cgroup.h"
+#include "../common/rtnl.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
 #include <sched.h>
@@ -31,47 +32,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* plumbing.c: the settings and the command line; finding a controller's
- * hierarchy and the chores around a cgroup; rtnetlink; reading /proc. */
-extern const char *hostname;
-extern unsigned long long memory_max;
-extern long pids_max;
-extern struct in_addr host_ip, ctr_ip;
-extern bool no_net, rootless;
-extern char rootfs[PATH_MAX], **command;
-void parse_args(int argc, char **argv, struct demo_opts *opts);
-bool find_controller(const char *ctrl, char mnt[PATH_MAX], char parent[PATH_MAX], bool *v1);
-void hand_down(const char *parent, const char *ctrls, char *added, size_t len);
-void note_counters(const char *dir, bool v1, const char *ctrls);
-bool remove_cgroup(const char *dir, const char *parent, const char *added);
-void cgroup_line(const char *ctrl, char *buf, size_t len);
-unsigned long flags_to_keep(const char *path);
-void rt_begin(int type, int flags, const void *fixed, size_t size);
-struct rtattr *rt_add(int type, const void *data, size_t size);
-void rt_close(struct rtattr *nest);
-int rt_send(void);
-int rt_delete(const char *name);
-void rt_address_up(const char *name, const struct in_addr *addr);
-void rt_wait_up(const char *name);
-int compare_namespaces(pid_t pid, char *differ, char *same, size_t len, int *known);
-void hold_container(pid_t child, const struct in_addr *ctr);
-
-/* Where our cgroup lives: one directory on cgroup v2, whose single tree
- * has both controllers; on a v1 host, one in the memory tree and one in
- * the pids tree. */
-static struct hierarchy {
-	bool v1, made;
-	char ctrls[16];		 /* "memory pids", "memory" or "pids" */
-	char parent[PATH_MAX];	 /* where our cgroup is made */
-	char dir[PATH_MAX + 32]; /* PARENT/nslab-ctr-PID */
-	char added[32];		 /* v2: what we enabled in PARENT's subtree_control */
-} h[2];
+static struct hierarchy h[2]; /* where our cgroup lives: plumbing.h */
 static int nh;
 static struct demo_opts opts;
 static char host_if[IFNAMSIZ]; /* nslab-c<this program's PID> */
+static int host_nl = -1;       /* rtnetlink on the host */
 static bool veth_made;
 static pid_t child;
-static int to_child[2], to_parent[2]; /* a byte: "go on"; EOF: "stop" */
+/* The sync pipes: a byte says "go on"; EOF, "stop". */
+static int to_child[2];
+static int to_parent[2];
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 #define with_veth (!no_net && !rootless)
@@ -85,42 +55,13 @@ static bool got_byte(int fd)
 	return read(fd, &b, 1) == 1;
 }
 
-/* Write TEXT to DIR/FILE in one write(), as cgroup and /proc files want
- * it; a refusal is an error unless OPTIONAL.  The errno, or 0. */
-static int put(const char *dir, const char *file, const char *text, bool optional)
-{
-	char path[PATH_MAX + 64];
-	int fd, err = 0;
-
-	snprintf(path, sizeof path, "%s/%s", dir, file);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, text, strlen(text)) < 0)
-		err = errno;
-	if (fd >= 0)
-		close(fd);
-	if (err && !optional)
-		die(err, "writing \"%s\" to %s", text, path);
-	return err;
-}
-
 /* Step 1: a cgroup is a directory; a limit, a number written to one of its
  * files (Lab 05 tells it in full, and v1 beside v2). */
 static void make_cgroups(void)
 {
-	const char *const ctrls[] = { "memory", "pids" };
-	char mnt[2][PATH_MAX], parent[PATH_MAX], num[32];
+	char num[32];
 
-	for (int c = 0; c < 2; c++) {
-		if (!find_controller(ctrls[c], mnt[c], parent, &h[nh].v1))
-			die(ENOENT, "finding the %s controller (no cgroup mount offers it)",
-			    ctrls[c]);
-		if (c == 1 && strcmp(mnt[0], mnt[1]) == 0) { /* cgroup v2: one tree for both */
-			strcat(h[0].ctrls, " pids");
-			continue;
-		}
-		snprintf(h[nh].ctrls, sizeof h[nh].ctrls, "%s", ctrls[c]);
-		snprintf(h[nh].parent, sizeof h[nh].parent, "%s", parent);
-		snprintf(h[nh++].dir, sizeof h->dir, "%s/nslab-ctr-%d", parent, (int)getpid());
-	}
+	nh = plan_cgroups(h);
 	step(1, "host: a cgroup nslab-ctr-%d, on cgroup v%d - see Lab 05", (int)getpid(),
 	     h->v1 ? 1 : 2);
 	for (struct hierarchy *x = h; x < h + nh && !nslab_interrupted; x++) {
@@ -161,18 +102,18 @@ static int create_veth(void)
 	uint32_t where = (uint32_t)child;
 	struct rtattr *info, *data, *peer;
 
-	rt_begin(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &link, sizeof link);
-	info = rt_add(IFLA_LINKINFO, NULL, 0);
-	rt_add(IFLA_INFO_KIND, "veth", sizeof "veth");
-	data = rt_add(IFLA_INFO_DATA, NULL, 0);
-	peer = rt_add(VETH_INFO_PEER, &link, sizeof link);
-	rt_add(IFLA_NET_NS_PID, &where, sizeof where);
-	rt_add(IFLA_IFNAME, "eth0", sizeof "eth0");
-	rt_close(peer);
-	rt_close(data);
-	rt_close(info);
-	rt_add(IFLA_IFNAME, host_if, strlen(host_if) + 1);
-	return rt_send();
+	rtnl_begin(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &link, sizeof link);
+	info = rtnl_attr(IFLA_LINKINFO, NULL, 0);
+	rtnl_str(IFLA_INFO_KIND, "veth");
+	data = rtnl_attr(IFLA_INFO_DATA, NULL, 0);
+	peer = rtnl_attr(VETH_INFO_PEER, &link, sizeof link);
+	rtnl_attr(IFLA_NET_NS_PID, &where, sizeof where);
+	rtnl_str(IFLA_IFNAME, "eth0");
+	rtnl_nest_end(peer);
+	rtnl_nest_end(data);
+	rtnl_nest_end(info);
+	rtnl_str(IFLA_IFNAME, host_if);
+	return rtnl_ask(host_nl);
 }
 
 /* Step 9: a minimal /dev, a tmpfs with a few of the host's device nodes
@@ -182,7 +123,8 @@ static int create_veth(void)
 static void make_dev(void)
 {
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
-	char from[32], to[32];
+	char from[32];
+	char to[32];
 	int fd;
 
 	if (mount("nslab-dev", "dev", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -200,7 +142,9 @@ static void make_dev(void)
 /* Steps 6 to 10 run here, in the child; then the command replaces it. */
 static int child_main(void *arg)
 {
-	char line[PATH_MAX + 64], *term = getenv("TERM") ? strdup(getenv("TERM")) : NULL;
+	char *term = getenv("TERM") ? strdup(getenv("TERM")) : NULL;
+	char line[PATH_MAX + 64];
+	int nl;
 
 	(void)arg;
 	child_begin();
@@ -213,20 +157,26 @@ static int child_main(void *arg)
 	if (unshare(CLONE_NEWCGROUP) != 0) /* the first use of a --rootless run's root */
 		die(errno, "unshare(CLONE_NEWCGROUP)%s",
 		    rootless ? " (Ubuntu 24.04? see Lab 07)" : "");
-	cgroup_line("memory", line, sizeof line);
+	own_cgroup_line("memory", line, sizeof line);
 	step(6, "child: unshare(CLONE_NEWCGROUP): /proc/self/cgroup says %s - see Lab 09", line);
 
 	if (sethostname(hostname, strlen(hostname)) != 0)
 		die(errno, "sethostname(\"%s\")", hostname);
 	step(7, "child: sethostname(\"%s\") - see Lab 01", hostname);
 
-	rt_address_up("lo", NULL);
-	if (with_veth)
-		rt_address_up("eth0", &ctr_ip), rt_wait_up("eth0"); /* both ends up: a carrier */
-	step(8,
-	     with_veth ? "child: RTM_NEWADDR %s/24 on eth0; eth0 and lo up - see Lab 04"
-		       : "child: lo up%.0s, and no other link: an empty network stack - see Lab 04",
-	     inet_ntoa(ctr_ip));
+	/* A netlink socket made here acts in the container's network namespace. */
+	if ((nl = rtnl_open()) < 0)
+		die(errno, "socket(AF_NETLINK, NETLINK_ROUTE)");
+	rtnl_address_up(nl, "lo", NULL);
+	if (with_veth) {
+		rtnl_address_up(nl, "eth0", &ctr_ip);
+		rtnl_wait_up(nl, "eth0"); /* both ends up: a carrier */
+		step(8, "child: RTM_NEWADDR %s/24 on eth0; eth0 and lo up - see Lab 04",
+		     inet_ntoa(ctr_ip));
+	} else {
+		step(8, "child: lo up, and no other link: an empty network stack - see Lab 04");
+	}
+	close(nl);
 
 	/* Step 9.  Our copy of the mount table still propagates to the host
 	 * where "/" is shared (systemd's way): all private first.  pivot_root()
@@ -277,7 +227,9 @@ static int child_main(void *arg)
  * denied in there for good. */
 static void write_maps(void)
 {
-	char dir[64], uid[64], gid[64];
+	char dir[64];
+	char uid[64];
+	char gid[64];
 
 	snprintf(dir, sizeof dir, "/proc/%d", (int)child);
 	snprintf(uid, sizeof uid, "0 %d 1", (int)getuid());
@@ -299,7 +251,7 @@ static void cleanup(void)
 	child = 0;
 	/* RTM_DELLINK of one end deletes its peer.  The dying namespace would
 	 * too, but later, from a kernel worker: a test right after could see it. */
-	if (veth_made && (err = rt_delete(host_if)) && err != -ENODEV)
+	if (veth_made && (err = rtnl_delete_link(host_nl, host_if)) && err != -ENODEV)
 		warn_errno(-err, "RTM_DELLINK %s", host_if);
 	veth_made = false;
 	/* A cgroup goes with rmdir(), once no process is left in it. */
@@ -310,15 +262,24 @@ static void cleanup(void)
 
 int main(int argc, char **argv)
 {
-	char differ[64], same[64], pid[16], *user;
-	int status = 0, err, own, known;
+	const char *user;
+	char differ[64];
+	char same[64];
+	char pid[16];
+	int status = 0;
+	int err;
+	int own;
+	int known;
 	siginfo_t info = { 0 };
-	bool ran = false, stopped = false;
+	bool ran = false;
+	bool stopped = false;
 
 	parse_args(argc, argv, &opts);
 	user = rootless ? "|CLONE_NEWUSER" : "";
 	snprintf(host_if, sizeof host_if, "nslab-c%d", (int)getpid());
 	on_die(cleanup);
+	if (with_veth && (host_nl = rtnl_open()) < 0)
+		die(errno, "socket(AF_NETLINK, NETLINK_ROUTE)");
 	if (!rootless)
 		make_cgroups();
 	else
@@ -357,16 +318,18 @@ int main(int argc, char **argv)
 	snprintf(pid, sizeof pid, "%d", (int)child);
 	for (int i = 0; i < nh; i++)
 		put(h[i].dir, "cgroup.procs", pid, false);
-	step(4,
-	     nh ? "host: %s into cgroup.procs: in its limits before it runs a line - see Lab 05"
-		: "no cgroup.procs to write%.0s: the container stays in your own cgroup",
-	     pid);
+	if (nh)
+		step(4,
+		     "host: %s into cgroup.procs: in its limits before it runs a line - see Lab 05",
+		     pid);
+	else
+		step(4, "no cgroup.procs to write: the container stays in your own cgroup");
 	if (with_veth && !nslab_interrupted) {
 		if ((err = create_veth()))
 			die(-err, "RTM_NEWLINK (veth %s, peer eth0 in child %d's namespace)",
 			    host_if, (int)child);
 		veth_made = true;
-		rt_address_up(host_if, &host_ip);
+		rtnl_address_up(host_nl, host_if, &host_ip);
 		step(5,
 		     "host: RTM_NEWLINK veth %s, peer eth0 born in child %d's network namespace;",
 		     host_if, (int)child);
@@ -387,7 +350,8 @@ int main(int argc, char **argv)
 		       "types are its own",
 		       (int)child, own, known);
 		write_pidfile(&opts, child);
-		if ((ran = command || !opts.hold)) {
+		ran = command || !opts.hold;
+		if (ran) {
 			step(12, "exec(\"%s\") as PID 1 - see Lab 02",
 			     command ? command[0] : "/bin/sh");
 			if (!command && !opts.hold && isatty(STDIN_FILENO))
@@ -396,7 +360,7 @@ int main(int argc, char **argv)
 				warn_errno(errno, "write(sync pipe)");
 		}
 		if (opts.hold)
-			hold_container(child, with_veth ? &ctr_ip : NULL);
+			hold_commands(child, with_veth ? &ctr_ip : NULL);
 		/* A hold ended by Enter or a signal while PID 1 runs: end it. */
 		if (opts.hold && ran &&
 		    waitid(P_PID, (id_t)child, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
@@ -407,7 +371,8 @@ int main(int argc, char **argv)
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			die(errno, "waitpid(%d)", (int)child);
-	watch_child(child = 0); /* reaped: the PID may soon be another's */
+	child = 0; /* reaped: the PID may soon be another's */
+	watch_child(0);
 	if (!nslab_interrupted && stopped)
 		step(13, "the hold has ended: SIGKILL to PID 1 ends the container - see Lab 02");
 	else if (!nslab_interrupted)
