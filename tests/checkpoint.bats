@@ -445,8 +445,8 @@ need_rootfs() {
 	[ -x "$ROOTFS/bin/sh" ] || "$MKROOTFS" --quiet "$ROOTFS" || fail "mkrootfs failed"
 }
 
-# cases SANDBOX...: one case a line, "STATUS|NOT DONE|SCRIPT|TEXT": the SCRIPT
-# run in SANDBOX (sandbox or cg_sandbox) exits STATUS, the report names
+# cases SANDBOX...: one case a line, "STATUS|NOT DONE|SCRIPT|TEXT" (no | in SCRIPT):
+# SCRIPT run in SANDBOX (sandbox or cg_sandbox) exits STATUS, the report names
 # exactly the items NOT DONE as not done, and says TEXT.
 cases() {
 	local st nd script want
@@ -563,6 +563,7 @@ CASES
 	cases cg_sandbox <<'CASES'
 0||memory_shell; pids_shell; cpu_shell; check 05|nslab-cpu: a quota of 20000 us per 100000 us, throttled
 1|1 4 5|memory_shell --no-limit; check 05|no cgroup under
+1|1 4 5|cd "$CG_PIDS" && if [ "$CG_V" = 2 ]; then echo +pids >cgroup.subtree_control; fi && mkdir nslab-ckpt.service && echo 20 >nslab-ckpt.service/pids.max && cd / && check 05|has a pids.max
 1|3 4 5|memory_shell --no-oom; check 05|oom_kill 0
 1|4|memory_shell; pids_shell --no-hits; cpu_shell; check 05|nslab-bomb has pids.max = 20, but no fork has been refused
 1|5|memory_shell; pids_shell; cpu_shell --no-load; check 05|nslab-cpu has a quota of 20000 us, but nothing there has been throttled
