@@ -207,12 +207,7 @@ static void cleanup(void)
 	int err;
 
 	end_child(); /* through its pidfd: never a reaped child's PID */
-	if (created)
-		cgroup_kill_all(cg);
-	if (created && rmdir(cg) != 0)
-		fprintf(stderr, "%s: rmdir(\"%s\") failed: %s; try: sudo tools/nslab-clean --yes\n",
-			nslab_prog, cg, strerror(errno));
-	else
+	if (created && cgroup_remove(cg))
 		created = false;
 	/* Put the parent back as step 2 found it - unless a cgroup is below it
 	 * now (another run's): the kernel would let "-memory" through, and take

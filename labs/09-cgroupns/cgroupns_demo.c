@@ -9,6 +9,7 @@
  * system it mounts shows that subtree alone.  (The shell way: move a shell
  * into a cgroup, then `sudo unshare --cgroup --mount sh`.)
  */
+#include "../common/cgroup.h"
 #include "../common/nslab.h"
 #include "plumbing.h"
 
@@ -208,21 +209,12 @@ static bool host_view(void)
  * A cgroup stays only if rmdir fails all the same. */
 static void cleanup(void)
 {
-	int tries = 0, err;
-
 	end_child(); /* through its pidfd: never a reaped child's PID */
 	for (int i = 0; i < nh; i++) {
 		if (!h[i].made)
 			continue;
-		clear_cgroup(h[i].cg);
-		/* The last process may be leaving still: a moment more. */
-		while ((err = rmdir(h[i].cg) ? errno : 0) == EBUSY && tries++ < 250)
-			poll(NULL, 0, 20);
-		if (err)
-			fprintf(stderr, "%s: rmdir(\"%s\") failed: %s; try: %s\n", nslab_prog,
-				h[i].cg, strerror(err), "sudo tools/nslab-clean --yes");
-		else
-			h[i].made = false;
+		clear_cgroup(h[i].cg); /* the cgroups below ours go first */
+		h[i].made = !cgroup_remove(h[i].cg);
 	}
 	remove_pidfile(&opts);
 }

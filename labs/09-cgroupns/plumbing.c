@@ -161,10 +161,8 @@ int list_procs(const char *dir, char *buf, size_t len)
 	return n;
 }
 
-/* Empty cgroup CG before its rmdir: remove the cgroups below it (a
- * --shell may have made some), then kill what is inside until nothing
- * is (labs/common/cgroup.c; after 5 s it gives up, and rmdir will say
- * EBUSY). */
+/* Before CG's own rmdir: remove the cgroups below it (a --shell may have
+ * made some), each emptied first (labs/common/cgroup.c). */
 void clear_cgroup(const char *cg)
 {
 	char path[PATH_MAX + 320];
@@ -174,13 +172,11 @@ void clear_cgroup(const char *cg)
 	for (int i = 0; i < n; i++) {
 		snprintf(path, sizeof path, "%s/%s", cg, list[i]->d_name);
 		clear_cgroup(path);
-		for (int tries = 0; rmdir(path) != 0 && errno == EBUSY && tries < 50; tries++)
-			poll(NULL, 0, 20);
+		cgroup_remove(path);
 		free(list[i]);
 	}
 	if (n >= 0)
 		free(list);
-	cgroup_kill_all(cg);
 }
 
 /* --hold: what to try from a second terminal, the child's PID filled in. */

@@ -141,24 +141,16 @@ void hand_down(const char *parent, const char *ctrls, char *added, size_t len)
 
 bool remove_cgroup(const char *dir, const char *parent, const char *added)
 {
-	int tries = 0;
-	int err;
-
 	if (!dir) { /* never made (a signal came first): hand back only */
 		hand_back(parent, added);
 		return true;
 	}
 	/* Whatever is still there (processes a shell left behind, or one that
 	 * entered with nsenter and forked) goes first: labs/common/cgroup.c. */
-	cgroup_kill_all(dir);
-	while ((err = rmdir(dir) ? errno : 0) == EBUSY && tries++ < 250)
-		poll(NULL, 0, 20);
-	if (err)
-		fprintf(stderr, "%s: rmdir(\"%s\") failed: %s; try: sudo tools/nslab-clean --yes\n",
-			nslab_prog, dir, strerror(err));
-	else
-		hand_back(parent, added);
-	return !err;
+	if (!cgroup_remove(dir))
+		return false;
+	hand_back(parent, added);
+	return true;
 }
 
 void note_counters(const char *dir, bool v1, const char *ctrls)

@@ -145,6 +145,20 @@ static void kill_batch(const char *dir, const pid_t *pids, long n)
 			close(fds[i]);
 }
 
+bool cgroup_remove(const char *dir)
+{
+	int tries = 0;
+	int err;
+
+	cgroup_kill_all(dir);
+	while ((err = rmdir(dir) ? errno : 0) == EBUSY && tries++ < 250)
+		poll(NULL, 0, 20);
+	if (err)
+		fprintf(stderr, "%s: rmdir(\"%s\") failed: %s; try: sudo tools/nslab-clean --yes\n",
+			nslab_prog, dir, strerror(err));
+	return !err;
+}
+
 bool cgroup_kill_all(const char *dir)
 {
 	char path[PATH_MAX + 16];

@@ -21,4 +21,8 @@ long cgroup_procs(const char *dir, pid_t **pids);
 /* SIGKILL every process in cgroup DIR, and no other, until it is empty or
  * five seconds have passed.  True if it is empty. */
 bool cgroup_kill_all(const char *dir);
+/* rmdir DIR after cgroup_kill_all(): rmdir fails (EBUSY) while a process
+ * is there, and a moment more after the last one has gone.  False, said on
+ * stderr with the way to clean up, if the cgroup stays. */
+bool cgroup_remove(const char *dir);
 #endif
