@@ -79,8 +79,10 @@ static double log10_of(double x)
 		e--;
 	y = (x - 1) / (x + 1);
 	term = y;
-	for (int k = 1; k < 60; k += 2, term *= y * y)
+	for (int k = 1; k < 60; k += 2) {
 		sum += term / k;
+		term *= y * y;
+	}
 	return e + 2 * sum / 2.302585092994046;
 }
 
