@@ -151,7 +151,7 @@ int vm_boots(int runs, int timeout, samples *s, char *said, size_t len)
 	if (!f)
 		die(errno, "fdopen(pipe)");
 	said[0] = 0;
-	while (fgets(line, sizeof line, f)) {
+	while (!nslab_interrupted && fgets(line, sizeof line, f)) {
 		line[strcspn(line, "\n")] = 0;
 		if (n < runs && sscanf(line, "boot %lf %lf %lf", &s[0][n], &s[1][n], &s[2][n]) == 3)
 			n++;
