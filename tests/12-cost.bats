@@ -179,6 +179,18 @@ start_bench() {
 	[[ "$output" == *"VM "*"skipped: qemu-system-x86_64 is not installed"* ]]
 }
 
+@test "vm-boot: bad input exits 2 with its usage; without qemu it says skip, and why" {
+	local bad
+	for bad in "" "1" "0 5" "1 0" "x 5" "1 5x" "1 5 extra"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run --separate-stderr -2 "$KIT/tools/vm-boot" $bad
+		[ -z "$output" ] || fail "'$bad' printed on stdout: $output"
+		[ "$stderr" = "Usage: tools/vm-boot RUNS TIMEOUT" ] || fail "'$bad': $stderr"
+	done
+	run -0 env PATH=/nonexistent "$KIT/tools/vm-boot" 1 5
+	[ "$output" = "skip qemu-system-x86_64 is not installed (sudo vagrant/provision.sh --vm-check)" ]
+}
+
 @test "nsbench: a VM boots to /init under KVM or TCG, and no qemu is left" {
 	require_root
 	require_cmd qemu-system-x86_64
