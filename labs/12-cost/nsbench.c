@@ -42,6 +42,7 @@ static void the_floor(void)
 	for (int i = 0; i < o.runs * 2 && !nslab_interrupted; i++) {
 		double t0 = now_us();
 		pid_t pid = fork();
+
 		if (pid == 0 && i % 2)
 			execl("/bin/true", "true", (char *)NULL);
 		if (pid == 0)
@@ -65,6 +66,7 @@ static int time_clone(void *arg)
 	for (int i = 0; i < o.runs; i++) {
 		double t0 = now_us();
 		pid_t pid;
+
 		if ((k->flag & CLONE_NEWTIME) && unshare(CLONE_NEWTIME) != 0)
 			die(errno, "unshare(CLONE_NEWTIME)");
 		pid = clone(just_exit, small + sizeof small, (k->flag & ~CLONE_NEWTIME) | SIGCHLD,
@@ -86,6 +88,7 @@ static void clone_each(void)
 	for (int i = -1; i < NKINDS && !nslab_interrupted; i++) { /* -1: none, as the floor here */
 		const struct kind *k = i < 0 ? &none : &kinds[i];
 		pid_t pid = helper(0, time_clone, k, &from_helper);
+
 		if (!collect(from_helper, pid, s, 2, o.runs))
 			die_exit(); /* the helper said why */
 		if (k == &none)
@@ -125,6 +128,7 @@ static int time_teardown(void *arg)
 	for (int i = 0; i < o.runs; i++) {
 		double exited;
 		double gone;
+
 		reap(pid, 0);
 		exited = now_us();
 		gone = exited;
@@ -152,6 +156,7 @@ static void teardown_each(void)
 	section(3, "after the last process exits: until the kernel has freed the namespace");
 	for (int i = 0; i < NKINDS && !nslab_interrupted; i++) {
 		const struct kind *k = &kinds[i];
+
 		if (k->flag == CLONE_NEWTIME) {
 			skip_row("gone", k->label, "held for its creator's children");
 			continue;
@@ -236,9 +241,11 @@ static void memory_each(void)
 	section(4, "kernel memory per namespace (Slab+KernelStack+PageTables+Percpu)");
 	for (int i = -2; i < NS_TYPES && !nslab_interrupted; i++) { /* -2: the caches warm up */
 		const struct kind *k = i < 0 ? &none : &kinds[i];
+
 		for (r = n = 0; r < rounds && !nslab_interrupted; r++) {
 			long before = proc_kib("/proc/meminfo", kernel_counters);
 			long after;
+
 			held[n++] = helper(0, hold_many, k, &from_helper);
 			if (read(from_helper, &byte, 1) != 1)
 				break;
