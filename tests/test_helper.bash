@@ -12,6 +12,89 @@ KIT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 UTS_DEMO=$KIT/labs/01-uts/uts_demo
 export NO_COLOR=1
 
+# ---- every test has a time limit ----
+
+# A test still running NSLAB_TEST_TIMEOUT seconds (default 600) after it
+# started is cut off by a watchdog that each test starts here: it writes
+# the test's name and the processes the test left into the test's output,
+# makes the test fail, and ends those processes (SIGTERM, then SIGKILL).
+# bats' own BATS_TEST_TIMEOUT (1.7+) is not enough: it signals only the
+# test's direct children, while a test blocked reading the output of `run`
+# waits for every process that holds that pipe - a grandchild, or an
+# orphan the test never knew.  So the watchdog ends every descendant of
+# the test and every process whose environment carries the test's mark,
+# wherever it was reparented to.  0 turns the limit off.
+nslab_watchdog() {
+	local test_pid=$1 limit=$2 out=$3 name=$4 mark=$5 start nap t0
+	start=$(nslab_starttime "$test_pid") || return 0
+	exec {nap}<> <(:)
+	t0=$SECONDS
+	while [ "$(nslab_starttime "$test_pid" 2>/dev/null)" = "$start" ]; do
+		if [ $((SECONDS - t0)) -ge "$limit" ]; then
+			local pids
+			pids=$(nslab_test_procs "$test_pid" "$mark")
+			{
+				echo "TIMEOUT: $name ran for more than ${limit}s (NSLAB_TEST_TIMEOUT); cut off."
+				echo "The processes it left (ended now, SIGTERM then SIGKILL):"
+				# shellcheck disable=SC2086 # one PID a word
+				[ -z "$pids" ] || ps -o pid,ppid,stat,etime,args -p "$(echo $pids | tr ' ' ,)" 2>&1
+			} >>"$out"
+			kill -ABRT "$test_pid" 2>/dev/null
+			# shellcheck disable=SC2086
+			[ -z "$pids" ] || kill -TERM $pids 2>/dev/null
+			read -r -t 5 -u "$nap" _
+			pids=$(nslab_test_procs "$test_pid" "$mark")
+			# shellcheck disable=SC2086
+			[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+			return 0
+		fi
+		read -r -t 1 -u "$nap" _
+	done
+}
+# The start time of PID (field 22 of /proc/PID/stat): PID plus this is one process.
+nslab_starttime() {
+	local stat
+	read -r stat <"/proc/$1/stat" || return 1
+	stat=${stat##*) }
+	# shellcheck disable=SC2086 # split into fields on purpose
+	set -- $stat
+	echo "${20}"
+}
+# Every descendant of PID, and every process marked with MARK in its
+# environment, PID itself left out.
+nslab_test_procs() {
+	local root=$1 mark=$2 p pp
+	local -A parent=()
+	for p in /proc/[0-9]*; do
+		read -r pp <"$p/stat" 2>/dev/null || continue
+		pp=${pp##*) } pp=${pp#* } pp=${pp%% *}
+		parent[${p#/proc/}]=$pp
+	done
+	{
+		for p in "${!parent[@]}"; do
+			pp=${parent[$p]}
+			while [ -n "$pp" ] && [ "$pp" != 0 ] && [ "$pp" != 1 ]; do
+				[ "$pp" = "$root" ] && { echo "$p"; break; }
+				pp=${parent[$pp]:-}
+			done
+		done
+		grep -lzx "NSLAB_TEST_MARK=$mark" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3
+	} | grep -vx "$root" | sort -un
+}
+# Started once per test (bats sources this file in each test's own process,
+# and once more, without bats_perform_test, for setup_file).
+if declare -F bats_perform_test >/dev/null && [ "${NSLAB_TEST_TIMEOUT:-600}" != 0 ]; then
+	export NSLAB_TEST_MARK="$BATS_RUN_TMPDIR#$BATS_SUITE_TEST_NUMBER"
+	# The test fails as "timed out" (bats 1.7+ says so in its TAP line).
+	trap 'BATS_TEST_TIMEOUT=${NSLAB_TEST_TIMEOUT:-600} BATS_TIMED_OUT=1; exit 1' ABRT
+	# Twice in the background: the watchdog is no child of the test, so
+	# nothing that ends the test's children ends it too.  None of the
+	# test's descriptors stays open in it.
+	( nslab_watchdog $$ "${NSLAB_TEST_TIMEOUT:-600}" "$BATS_OUT" \
+		"test $BATS_SUITE_TEST_NUMBER (${BATS_TEST_FILENAME##*/}: $BATS_TEST_NAME)" "$NSLAB_TEST_MARK" \
+		</dev/null >/dev/null 2>&1 3>&- 4>&- & )
+fi
+
 # ---- guards: skip, with the reason, when the host cannot run a test ----
 
 require_root() {
