@@ -179,25 +179,56 @@ start_bench() {
 	wait_until 5 nothing_running
 }
 
+# The bench's mini_containers (its own, started with its PID as parent).
+bench_containers() { pgrep -f "^[^ ]*/mini_container( |$)" || true; }
+helpers_running() { [ "$(bench_procs | wc -l)" -ge 2 ]; }
+container_running() { [ -n "$(bench_containers)" ]; }
+
 @test "nsbench: SIGKILL at a random moment: its helpers, containers and VMs die with it" {
 	require_root
+	[ -x "$MINI" ] || skip "labs/11-container/mini_container not built"
+	local before moment
+	before=$(nslab_cgroups)
 	start_bench --runs 3 --count 50 --only gone,memory,container
-	random_pause 6000
+	# A random moment, whatever the machine's speed: a section chosen at
+	# random, reached by what can be seen of it (a helper, a container),
+	# then up to 100 ms more.
+	moment=$((RANDOM % 3))
+	case $moment in
+	1) wait_until 60 helpers_running ;;
+	2) wait_until 120 container_running ;;
+	esac
+	random_pause 100
+	echo "moment $moment; running then: $(bench_procs | wc -l) nsbench, $(bench_containers | wc -l) mini_container"
+	! gone "$HELD_DEMO" || fail "nsbench had ended before the SIGKILL: nothing was interrupted"
 	kill -KILL "$HELD_DEMO"
 	wait_held
+	[ "$HELD_STATUS" -eq 137 ]
 	wait_until 10 nothing_running
-	# A mini_container told by SIGTERM (its parent-death signal) tidies up.
+	# A mini_container told by SIGTERM (its parent-death signal) tidies up:
+	# its veth and cgroup go with it.
 	wait_until 10 bash -c '! pgrep -f "^[^ ]*/mini_container( |$)" >/dev/null'
+	wait_until 5 test -z "$(nslab_links)"
+	[ "$(nslab_cgroups)" = "$before" ]
 }
 
-@test "nsbench: SIGINT during a container run: exit 130, the container tidied up" {
+@test "nsbench: SIGINT during a container run: exit 130, the container and its cgroup tidied up" {
 	require_root
 	[ -x "$MINI" ] || skip "labs/11-container/mini_container not built"
+	local before
+	before=$(nslab_cgroups)
 	start_bench --runs 200 --only container
-	sleep 1.5
+	# Interrupted while a container runs (seen by pgrep, not by a guess at
+	# how long the bench takes to get there).
+	wait_until 60 container_running
+	echo "interrupted with these containers running: $(bench_containers)"
 	stop_held INT
 	[ "$HELD_STATUS" -eq 130 ]
 	wait_until 10 nothing_running
+	wait_until 10 bash -c "! pgrep -f '^[^ ]*/mini_container( |$)' >/dev/null"
+	# No cgroup of the interrupted container (nslab-ctr-PID), no veth.
+	[ "$(nslab_cgroups)" = "$before" ]
+	[ -z "$(nslab_links)" ]
 }
 
 @test "nsbench: nothing named nslab is left behind" {

@@ -389,10 +389,107 @@ TABLE
 }
 
 # A pause of 0 to MAX-1 milliseconds (MAX up to 32767), for killing a
-# demo "at a random moment" of a run that takes about MAX ms.
+# demo "at a random moment" of a run that takes longer than MAX ms.
 random_pause() {
 	local ms=$((RANDOM % $1))
 	sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+}
+
+# ---- signals at random moments of a run ----
+#
+# A random-kill test proves something only if most of its signals land
+# while the demo is still running, on a fast machine as under TCG (ten
+# times slower) or a sanitizer build.  So no pause is a fixed number: the
+# span the pauses are drawn from is measured on the machine, and narrowed
+# whenever a run turns out to have ended before its signal came.
+
+# run_us DEMO ARGS...: three quarters of a normal run of DEMO here (the
+# shortest of three), in microseconds.  The last quarter is mostly the
+# shell noticing that the demo has ended.
+run_us() {
+	local best=999999999 t0 t1
+	for _ in 1 2 3; do
+		t0=${EPOCHREALTIME/./}
+		"$@" >/dev/null 2>&1 3>&- || true
+		t1=${EPOCHREALTIME/./}
+		[ $((t1 - t0)) -lt "$best" ] && best=$((t1 - t0))
+	done
+	echo $((best * 3 / 4))
+}
+
+# kill_at_random SIGNAL TIMES DEMO ARGS...: start the demo TIMES times and
+# send SIGNAL at a random moment of each run.  One line a run:
+# "run I: SIGNAL -> status S, alive|exited", where "alive" means the demo
+# had not yet exited when the signal was sent.  A run that had exited
+# shows that a run now takes less than that pause (the machine got
+# quicker, or the measurement was slow): the span shrinks to the pause.
+# The pause is bash's own `read -t` on a pipe nobody writes to: starting
+# a `sleep` would take longer than a whole run of the quickest demos.
+kill_at_random() {
+	local sig=$1 times=$2 span i pid status state stat us pause nap
+	shift 2
+	span=$(run_us "$@")
+	[ "$span" -gt 0 ] || span=1
+	echo "a normal run takes ${span} us; signals land at random in [0, ${span}) us"
+	exec {nap}<> <(:)
+	for ((i = 0; i < times; i++)); do
+		# No command substitution in here: each would fork, and a fork
+		# takes as long as a whole run of Lab 01.
+		us=$(((RANDOM * 32768 + RANDOM) % span))
+		printf -v pause '%d.%06d' $((us / 1000000)) $((us % 1000000))
+		"$@" >/dev/null 2>&1 3>&- &
+		pid=$!
+		read -r -t "$pause" -u "$nap" _ || true
+		state=exited
+		if read -r stat <"/proc/$pid/stat" 2>/dev/null; then
+			stat=${stat##*) }
+			[ "${stat%% *}" = Z ] || state=alive
+		fi
+		kill -"$sig" "$pid" 2>/dev/null || true
+		status=0
+		wait "$pid" || status=$?
+		echo "run $i: $sig after ${us} us -> status $status, $state"
+		if [ "$state" = exited ] && [ "$us" -gt 0 ]; then
+			span=$us
+			echo "  (it had ended: signals now land in [0, ${span}) us)"
+		fi
+	done
+	exec {nap}<&-
+}
+
+# without_bats FUNCTION ARGS...: run one of the functions above in a plain
+# bash.  Inside a test, bats traces every command, which makes even the
+# shortest pause take longer than a whole run of the quickest demo.  A
+# script's background jobs start with SIGINT ignored (and CI may start us
+# so): env puts SIGINT back to its default and `set -m` keeps it there for
+# the demos, which then meet Ctrl-C as they would at a terminal.  (Job
+# control's notices on stderr are dropped.)  In a SANITIZE=1 build,
+# LeakSanitizer's check after main() returns takes half of a run of Lab
+# 01, a span in which a signal can no longer interrupt anything; leaks are
+# checked by every other test of that build, so not here.
+without_bats() {
+	env --default-signal=INT ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" bash -c "$(declare -f run_us kill_at_random); set -m; \"\$@\"" \
+		without_bats "$@" 2>/dev/null
+}
+
+# interrupted SIGNAL: from kill_at_random's lines on stdin, how many runs
+# ended by the signal rather than normally: the demo's own 128+N after
+# SIGTERM or SIGINT, or a SIGKILL that found it alive.
+interrupted() {
+	case "$1" in
+	KILL) grep -c '^run .*status 137, alive$' || true ;;
+	TERM) grep -c '^run .*status 143, ' || true ;;
+	INT) grep -c '^run .*status 130, ' || true ;;
+	esac
+}
+
+# enough_interrupted SIGNAL TIMES OUTPUT: at least half the runs were
+# really interrupted, or the test proves nothing about interruptions.
+enough_interrupted() {
+	local n
+	n=$(interrupted "$1" <<<"$3")
+	echo "$n of $2 runs ended by SIG$1"
+	[ "$n" -ge $(($2 / 2)) ] || fail "only $n of $2 runs were interrupted by SIG$1: the spans are off"
 }
 
 # The machine's whole state as far as the kit could touch it: every link,
