@@ -502,6 +502,7 @@ hold_ctr_as_nobody() {
 	for bad in "--memory 0" "--memory 3M" "--memory 65G" "--memory 12Q" "--memory ''" \
 		"--memory 99999999999999999999" "--pids 0" "--pids -1" "--pids 32769" "--pids x" \
 		"--hostname ''" "--hostname $(printf 'h%.0s' {1..65})" "--subnet 10.0.0.0/8" \
+		"--subnet 127.0.0.0/24" "--subnet 0.0.0.0/24" "--subnet 224.1.2.0/24" "--subnet 10.230.0.5/24" \
 		"--subnet ''" "--rootfs ''" "--rootfs /nonexistent" "--rootfs /" "--no-such-option" \
 		"--shell -- true" "--hold --shell" "--pidfile /nonexistent/dir/pid" "--memory"; do
 		eval "run $MINI $bad"
