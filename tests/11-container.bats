@@ -18,6 +18,7 @@ setup_file() {
 setup() { require_built "$MINI"; }
 teardown() {
 	reap_held
+	release_netns
 	if [ -n "${FIRST_DEMO:-}" ]; then
 		HELD_DEMO=$FIRST_DEMO FIRST_DEMO=
 		reap_held
@@ -494,6 +495,22 @@ hold_ctr_as_nobody() {
 	[ "$(grep -c . <<<"$output")" -eq 3 ]
 	run ! grep -v '^==> ' <<<"$output"
 	[[ "$output" != *$'\033'* ]]
+}
+
+@test "container: SIGTERM during --shell, the namespace held open from outside: exit 143, the veth gone at once" {
+	require_root
+	start_shell "$MINI"
+	local h=nslab-c$HELD_DEMO demo=$HELD_DEMO
+	ip link show "$h" >/dev/null
+	hold_netns "$HELD_PID"
+	nsenter --net="/proc/$NETNS_HOLDER/fd/5" ip link show eth0 >/dev/null
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 143 ]
+	link_gone "$h"
+	run -0 nsenter --net="/proc/$NETNS_HOLDER/fd/5" ip -o link show
+	[[ "$output" != *eth0* ]]
+	[ -z "$(ctr_cgroups "$demo")" ]
+	release_netns
 }
 
 @test "container: bad input is a usage error (exit 2) that creates nothing" {

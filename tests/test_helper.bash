@@ -181,6 +181,40 @@ wait_held() {
 	HELD_DEMO=
 }
 
+# start_shell DEMO [ARGS...]: start DEMO --shell in the background, its
+# shell reading a fifo nobody writes to (it waits, as at a terminal).
+# Sets HELD_DEMO, HELD_PID (the shell's host PID) and HELD_LOG, as
+# start_held does, once the pidfile is written.
+start_shell() {
+	HELD_LOG=$BATS_TEST_TMPDIR/shell.log
+	local pidfile=$BATS_TEST_TMPDIR/shell.pid fifo=$BATS_TEST_TMPDIR/shell.stdin
+	rm -f "$pidfile" "$fifo"
+	mkfifo "$fifo"
+	exec 4<>"$fifo"
+	"$@" --shell --pidfile "$pidfile" <&4 >"$HELD_LOG" 2>&1 3>&- 4>&- &
+	HELD_DEMO=$!
+	exec 4>&-
+	wait_until 10 test -s "$pidfile" || { cat "$HELD_LOG" >&2; return 1; }
+	HELD_PID=$(cat "$pidfile")
+}
+
+# hold_netns PID: an outside process (a sleep in the host's namespaces)
+# holds PID's network namespace open by a file descriptor, so that the
+# namespace outlives every process in it.  Sets NETNS_HOLDER; the
+# namespace is /proc/$NETNS_HOLDER/fd/5.  release_netns ends it.
+hold_netns() {
+	# shellcheck disable=SC2217 # only its descriptors matter
+	sleep 600 5<"/proc/$1/ns/net" </dev/null >/dev/null 2>&1 3>&- 4>&- &
+	NETNS_HOLDER=$!
+	wait_until 5 test -e "/proc/$NETNS_HOLDER/fd/5"
+}
+release_netns() {
+	[ -z "${NETNS_HOLDER:-}" ] && return 0
+	kill "$NETNS_HOLDER" 2>/dev/null || true
+	wait "$NETNS_HOLDER" 2>/dev/null || true
+	NETNS_HOLDER=
+}
+
 # For teardown(): make sure no held demo outlives its test.  SIGTERM
 # first, so the demo removes what it made; SIGKILL only if it hangs.
 reap_held() {
