@@ -223,6 +223,33 @@ hold_ctr_as_nobody() {
 	[ "$(mount_state)" = "$before" ]
 }
 
+@test "container: the old root is out of reach: nsenter -m finds no host path, mountinfo no old-root entry" {
+	require_root
+	require_cmd nsenter
+	local marker=$BATS_TEST_TMPDIR/host-only host_root
+	touch "$marker"
+	hold_ctr
+	# Entering only the mount namespace puts nsenter at that namespace's
+	# root: after pivot_root and the old root's detaching, the rootfs, and
+	# no path of the host's leads anywhere.  (After a mere chroot, the
+	# namespace's root would still be the host's /.)
+	run -0 nsenter -m -t "$HELD_PID" /bin/ls /
+	[ "$(sort <<<"$output")" = "$(find "$KIT/labs/rootfs" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' | sort)" ]
+	local p
+	for p in "$marker" "$KIT/Makefile" /sys/fs/cgroup; do
+		run ! nsenter -m -t "$HELD_PID" /bin/ls -d "$p"
+	done
+	# The kernel's own table for the process: exactly one mount on /, and
+	# not the host's root (its device, and "/" as the root of the mount).
+	host_root=$(awk '$5 == "/" {print $3, $4}' /proc/self/mountinfo | tail -1)
+	cat "/proc/$HELD_PID/mountinfo"
+	[ "$(awk '$5 == "/"' "/proc/$HELD_PID/mountinfo" | grep -c .)" -eq 1 ]
+	# shellcheck disable=SC2016 # awk's own fields
+	run ! awk -v r="$host_root" '$3 " " $4 == r {f = 1} END {exit !f}' "/proc/$HELD_PID/mountinfo"
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+}
+
 @test "container: the command is PID 1, and ps inside shows only the container's processes" {
 	require_root
 	require_cmd nsenter
