@@ -266,7 +266,9 @@ nslab_snapshot() {
 		ip netns list 2>/dev/null | grep nslab || true
 		find /sys/fs/cgroup -maxdepth 8 -type d -name 'nslab*' 2>/dev/null || true
 		grep nslab /proc/self/mountinfo | awk '{print "mount " $5}' || true
-		find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'nslab-*' ! -name 'nslab-tap.*' ! -name 'nslab-vm.*' 2>/dev/null || true
+		# (Not the runners' own: tests/run's TAP copy, make vm-check's and
+		# tests/distro's work directories.)
+		find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'nslab-*' ! -name 'nslab-tap.*' ! -name 'nslab-vm.*' ! -name 'nslab-distro.*' 2>/dev/null || true
 		pgrep -a -f '^[^ ]*(_demo|/mini_container|/nsbench)( |$)' || true
 		# Lab 08's host objects: System V keys 0x6e000000-0x6e3fffff, POSIX
 		# queues nslab-ipc-* (seen through a throwaway mqueue mount; root only).
@@ -454,14 +456,16 @@ run_us() {
 # kill_at_random SIGNAL TIMES DEMO ARGS...: start the demo TIMES times and
 # send SIGNAL at a random moment of each run.  One line a run:
 # "run I: SIGNAL -> status S, alive|exited", where "alive" means the demo
-# had not yet exited when the signal was sent.  A run that had exited
-# shows that a run now takes less than that pause (the machine got
-# quicker, or the measurement was slow): the span shrinks to the pause.
+# had not yet exited when the signal was sent.  A run that the signal
+# found exited, or that ended as a normal run does, shows that a run now
+# takes less than that pause (the machine got quicker, or was busy while
+# it was measured): the span shrinks to half that pause.
 # The pause is bash's own `read -t` on a pipe nobody writes to: starting
 # a `sleep` would take longer than a whole run of the quickest demos.
 kill_at_random() {
-	local sig=$1 times=$2 span i pid status state stat us pause nap
+	local sig=$1 times=$2 span i pid status state stat us pause nap killed
 	shift 2
+	killed=$((128 + $(kill -l "$sig")))
 	span=$(run_us "$@")
 	[ "$span" -gt 0 ] || span=1
 	echo "a normal run takes ${span} us; signals land at random in [0, ${span}) us"
@@ -483,9 +487,12 @@ kill_at_random() {
 		status=0
 		wait "$pid" || status=$?
 		echo "run $i: $sig after ${us} us -> status $status, $state"
-		if [ "$state" = exited ] && [ "$us" -gt 0 ]; then
-			span=$us
-			echo "  (it had ended: signals now land in [0, ${span}) us)"
+		# Too late: the demo had exited, or ended as a normal run does.
+		if [ "$state" = exited ] || [ "$status" -ne "$killed" ]; then
+			if [ "$us" -gt 1 ]; then
+				span=$((us / 2))
+				echo "  (too late: signals now land in [0, ${span}) us)"
+			fi
 		fi
 	done
 	exec {nap}<&-
