@@ -66,7 +66,7 @@ counts_lsns() { lsns -n -t "$1" -o NS,NPROCS,PID | awk '{print $1, $2, $3}' | so
 # not lsns): there the counts may differ by a few, never the lowest PID.
 # As in agree_on, only a mismatch seen three times in a row counts.
 counts_agree_on() {
-	local type=$1 own try
+	local type=$1 own
 	own=$(ns_inode self "$type")
 	for _ in 1 2 3; do
 		join <(counts_nsinfo "$type") <(counts_lsns "$type") -a1 -a2 -e none -o 0,1.2,1.3,2.2,2.3 |
