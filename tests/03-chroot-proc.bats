@@ -47,7 +47,9 @@ proc_mounted_in() {
 	before_mounts=$(mount_state)
 	run -0 "$CHROOT_DEMO"
 	[[ "$output" == *"[1] the root filesystem: $LABS_ROOTFS "* ]]
-	# Empty /proc first, then sh as PID 1 once proc is mounted.
+	# Empty /proc first, then sh as PID 1 once proc is mounted.  (This is
+	# the narration; the host's own view of that empty /proc is checked at
+	# --hold-before-mount below.)
 	[[ "$output" == *"/proc has 0 entries"*"[6] mount(\"proc\""*"[7] "* ]]
 	grep -Eq '^ +1 +root +sh$' <<<"$output"
 	[[ "$output" == *"host mounts under $LABS_ROOTFS: 0"* ]]
@@ -140,7 +142,11 @@ proc_mounted_in() {
 	# Held at step 5: no step 6 yet, and the observers agree.
 	[[ "$(cat "$HELD_LOG")" == *"[5] "* && "$(cat "$HELD_LOG")" != *"[6] "* ]]
 	[ "$(readlink "/proc/$HELD_PID/root")" = "$ROOTFS" ]
+	# The story's "/proc has 0 entries" is what the host finds there.
+	grep -q '/proc has 0 entries' "$HELD_LOG"
 	[ -z "$(ls -A "/proc/$HELD_PID/root/proc")" ]
+	run -0 nsenter -t "$HELD_PID" -m -r ls -A /proc
+	[ -z "$output" ]
 	run ! proc_mounted_in "$HELD_PID"
 	run ! nsenter -t "$HELD_PID" -m findmnt "$ROOTFS/proc"
 	# SIGTERM ends this hold only: steps 6 to 8 follow, then --hold's own.

@@ -13,6 +13,7 @@ setup() {
 }
 teardown() {
 	reap_held
+	release_netns
 	# The first of two held demos, if a test holds two.
 	if [ -n "${FIRST_DEMO:-}" ]; then
 		HELD_DEMO=$FIRST_DEMO FIRST_DEMO=
@@ -233,6 +234,23 @@ teardown() {
 	run -4 "$VETH_DEMO" --quiet --shell --name nslabt4s <<<'ip -br addr show dev nslabt4sc; exit 4'
 	[[ "$output" == *"nslabt4sc"*"10.200.0.2/24"* ]]
 	link_gone nslabt4sh
+}
+
+@test "veth: SIGTERM during --shell, the namespace held open from outside: exit 143, the pair gone at once" {
+	require_root
+	start_shell "$VETH_DEMO" --name nslabt4t
+	ip link show nslabt4th >/dev/null
+	# Held open from outside, the namespace outlives the shell, and with it
+	# the pair: only the demo's own RTM_DELLINK removes it.
+	hold_netns "$HELD_PID"
+	nsenter --net="/proc/$NETNS_HOLDER/fd/5" ip link show nslabt4tc >/dev/null
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 143 ]
+	# At once: no waiting for the kernel.
+	link_gone nslabt4th
+	run -0 nsenter --net="/proc/$NETNS_HOLDER/fd/5" ip -o link show
+	[[ "$output" != *nslabt4tc* ]]
+	release_netns
 }
 
 @test "veth: an unprivileged user gets exit 1 and a message about root or sudo" {

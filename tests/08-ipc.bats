@@ -104,6 +104,44 @@ sysvipc_inside() {
 	[ "$(ipc_leftovers)" = "$before" ]
 }
 
+# The story's numbers, as the narration gives them in a held run's log.
+story() { sed -n "$1" "$HELD_LOG" | head -1; }
+
+@test "ipc: the story's queues, PIDs and segment are the kernel's, seen from outside during --hold" {
+	require_root
+	require_cmd nsenter
+	start_held "$IPC_DEMO" --size 4
+	local key host_q child inside_q
+	key=$(key_of "$HELD_DEMO")
+	host_q=$(story 's/^\[1\] host: msgget(.*) -> queue \([0-9]*\);.*/\1/p')
+	child=$(story 's/^\[2\] clone(.*) -> child \([0-9]*\) .*/\1/p')
+	inside_q=$(story 's/^\[4\] inside: msgget(.*) -> queue \([0-9]*\);.*/\1/p')
+	echo "story: host queue $host_q, child $child, inside queue $inside_q"
+	[ -n "$host_q" ] && [ -n "$child" ] && [ -n "$inside_q" ]
+	# [2] the child is the process the host sees in its own IPC namespace.
+	[ "$child" = "$HELD_PID" ]
+	[ "$(ns_inode "$HELD_PID" ipc)" != "$(ns_inode self ipc)" ]
+	# [1] and [6]: on the host the key is that queue, 1 message, last sent
+	# by the demo (msqid, qnum and lspid of /proc/sysvipc/msg); no segment.
+	run -0 kit_lines msg
+	grep -Eq "^$key $host_q +[0-9]+ [0-9]+ 1 $HELD_DEMO " <<<"$output"
+	run ! grep -q "^$key " <<<"$(kit_lines shm)"
+	# [3] and [4]: inside, nothing of the host's (however many queues the
+	# host has): one queue, the child's own, under the same key, sent by
+	# the child; one 4 MiB segment.
+	# shellcheck disable=SC2016 # awk's own fields
+	run -0 nsenter -t "$HELD_PID" -i awk 'NR > 1 {printf "0x%08x %s %s %s\n", $1, $2, $5, $6}' /proc/sysvipc/msg
+	[ "$output" = "$key $inside_q 1 $HELD_PID" ]
+	# shellcheck disable=SC2016
+	run -0 nsenter -t "$HELD_PID" -i awk 'NR > 1 {printf "0x%08x %s\n", $1, $4}' /proc/sysvipc/shm
+	[ "$output" = "$key $((4 << 20))" ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	# [8] the key and the POSIX queue free again.
+	run ! grep -q "^$key " <<<"$(kit_lines msg)"
+	run ! grep -q "nslab-ipc-${key#0x}" <<<"$(host_mqueues)"
+}
+
 @test "ipc: during --hold the host's ipcs and /proc/sysvipc show only the host's queue under the key" {
 	require_root
 	require_cmd ipcs

@@ -77,12 +77,31 @@ uptime_now() { cut -d' ' -f1 /proc/uptime; }
 	[[ "$output" == *"--hold"* ]]
 }
 
+# The narration; the same order seen by the host is the next test.
 @test "time: a run narrates the order: unshare, offsets, then the first child" {
 	require_root
 	run -0 "$TIME_DEMO"
 	[[ "$output" == *"[2] unshare(CLONE_NEWTIME)"*"[3] write \"monotonic 864000 0\" and \"boottime 864000 0\""*"[4] clone(SIGCHLD)"* ]]
 	[[ "$output" == *"==> inside:  monotonic and boot time (uptime) are 864000 s ahead; the wall clock (date) is not"* ]]
 	[[ "$output" == *"-> EACCES"* ]]
+}
+
+@test "time: the order seen from the host: the demo unshared, the offsets were set, then its child entered first" {
+	require_root
+	start_held "$TIME_DEMO" --offset 3h
+	local ns
+	ns=$(ns_inode "$HELD_PID" time)
+	# unshare(CLONE_NEWTIME): the demo itself stayed where it was; only its
+	# children go to the new namespace.
+	[ "$(ns_inode "$HELD_DEMO" time)" = "$(ns_inode self time)" ]
+	[ "$(ns_inode "$HELD_DEMO" time_for_children)" = "$ns" ]
+	# The offsets are in the namespace, and once a process is in it the
+	# kernel takes no more: so they were written before the child entered.
+	[ "$(offsets_of "$HELD_PID")" = $'monotonic 10800 0\nboottime 10800 0' ]
+	run ! bash -c "echo 'monotonic 5 0' >/proc/$HELD_DEMO/timens_offsets"
+	# The child is the namespace's first and only process.
+	[ "$(for p in /proc/[0-9]*; do [ "$(stat -L -c %i "$p/ns/time" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"; done)" = "$HELD_PID" ]
+	stop_held TERM
 }
 
 @test "time: during --hold, nsenter -T sees /proc/uptime 10 days ahead of the host's" {

@@ -18,6 +18,7 @@ setup_file() {
 setup() { require_built "$MINI"; }
 teardown() {
 	reap_held
+	release_netns
 	if [ -n "${FIRST_DEMO:-}" ]; then
 		HELD_DEMO=$FIRST_DEMO FIRST_DEMO=
 		reap_held
@@ -220,6 +221,33 @@ hold_ctr_as_nobody() {
 	[[ "$output" == *"tmp-ok"* ]]
 	[ "$(find "$KIT/labs/rootfs" -printf '%y %m %s %p\n' | sort)" = "$rootfs_before" ]
 	[ "$(mount_state)" = "$before" ]
+}
+
+@test "container: the old root is out of reach: nsenter -m finds no host path, mountinfo no old-root entry" {
+	require_root
+	require_cmd nsenter
+	local marker=$BATS_TEST_TMPDIR/host-only host_root
+	touch "$marker"
+	hold_ctr
+	# Entering only the mount namespace puts nsenter at that namespace's
+	# root: after pivot_root and the old root's detaching, the rootfs, and
+	# no path of the host's leads anywhere.  (After a mere chroot, the
+	# namespace's root would still be the host's /.)
+	run -0 nsenter -m -t "$HELD_PID" /bin/ls /
+	[ "$(sort <<<"$output")" = "$(find "$KIT/labs/rootfs" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' | sort)" ]
+	local p
+	for p in "$marker" "$KIT/Makefile" /sys/fs/cgroup; do
+		run ! nsenter -m -t "$HELD_PID" /bin/ls -d "$p"
+	done
+	# The kernel's own table for the process: exactly one mount on /, and
+	# not the host's root (its device, and "/" as the root of the mount).
+	host_root=$(awk '$5 == "/" {print $3, $4}' /proc/self/mountinfo | tail -1)
+	cat "/proc/$HELD_PID/mountinfo"
+	[ "$(awk '$5 == "/"' "/proc/$HELD_PID/mountinfo" | grep -c .)" -eq 1 ]
+	# shellcheck disable=SC2016 # awk's own fields
+	run ! awk -v r="$host_root" '$3 " " $4 == r {f = 1} END {exit !f}' "/proc/$HELD_PID/mountinfo"
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
 }
 
 @test "container: the command is PID 1, and ps inside shows only the container's processes" {
@@ -496,12 +524,29 @@ hold_ctr_as_nobody() {
 	[[ "$output" != *$'\033'* ]]
 }
 
+@test "container: SIGTERM during --shell, the namespace held open from outside: exit 143, the veth gone at once" {
+	require_root
+	start_shell "$MINI"
+	local h=nslab-c$HELD_DEMO demo=$HELD_DEMO
+	ip link show "$h" >/dev/null
+	hold_netns "$HELD_PID"
+	nsenter --net="/proc/$NETNS_HOLDER/fd/5" ip link show eth0 >/dev/null
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 143 ]
+	link_gone "$h"
+	run -0 nsenter --net="/proc/$NETNS_HOLDER/fd/5" ip -o link show
+	[[ "$output" != *eth0* ]]
+	[ -z "$(ctr_cgroups "$demo")" ]
+	release_netns
+}
+
 @test "container: bad input is a usage error (exit 2) that creates nothing" {
 	local before bad
 	before=$(ctr_snapshot)
 	for bad in "--memory 0" "--memory 3M" "--memory 65G" "--memory 12Q" "--memory ''" \
 		"--memory 99999999999999999999" "--pids 0" "--pids -1" "--pids 32769" "--pids x" \
 		"--hostname ''" "--hostname $(printf 'h%.0s' {1..65})" "--subnet 10.0.0.0/8" \
+		"--subnet 127.0.0.0/24" "--subnet 0.0.0.0/24" "--subnet 224.1.2.0/24" "--subnet 10.230.0.5/24" \
 		"--subnet ''" "--rootfs ''" "--rootfs /nonexistent" "--rootfs /" "--no-such-option" \
 		"--shell -- true" "--hold --shell" "--pidfile /nonexistent/dir/pid" "--memory"; do
 		eval "run $MINI $bad"

@@ -18,6 +18,11 @@ teardown() { reap_held; }
 bench_procs() { pgrep -x nsbench || true; }
 bench_vms() { pgrep -f '^[^ ]*qemu-system-x86_64 -accel (kvm|tcg) -machine pc -m 256 -smp 1 -nodefaults -display none ' || true; }
 nothing_running() { [ -z "$(bench_procs)" ] && [ -z "$(bench_vms)" ]; }
+# The bench's mini_containers; is one running, or a helper of the bench?
+bench_containers() { pgrep -f "^[^ ]*/mini_container( |$)" || true; }
+container_running() { [ -n "$(bench_containers)" ]; }
+helper_running() { [ "$(bench_procs | wc -l)" -ge 2 ]; }
+no_links() { [ -z "$(nslab_links)" ]; }
 
 # Start nsbench in the background (HELD_DEMO, so that teardown reaps it).
 start_bench() {
@@ -208,7 +213,10 @@ start_bench() {
 @test "nsbench: SIGTERM in the memory section: exit 143, no helper left" {
 	require_root
 	start_bench --runs 3 --count 100 --only memory
-	sleep 1
+	# In the section, with a helper holding namespaces (not a guess at how
+	# long the bench takes to get there).
+	wait_until 60 grep -q '^\[4\] ' "$HELD_LOG"
+	wait_until 60 helper_running
 	stop_held TERM
 	[ "$HELD_STATUS" -eq 143 ]
 	wait_until 5 nothing_running
@@ -216,23 +224,48 @@ start_bench() {
 
 @test "nsbench: SIGKILL at a random moment: its helpers, containers and VMs die with it" {
 	require_root
-	start_bench --runs 3 --count 50 --only gone,memory,container
-	random_pause 6000
+	[ -x "$MINI" ] || skip "labs/11-container/mini_container not built"
+	local before moment
+	before=$(nslab_cgroups)
+	# A random moment, whatever the machine's speed: one of the sections
+	# with helpers or containers, chosen at random and run alone, killed
+	# 0-20 ms after its heading appears in the output (less than the
+	# shortest of them takes on a fast machine).
+	local sections=(gone memory container)
+	moment=${sections[RANDOM % 3]}
+	start_bench --runs 3 --count 50 --only "$moment"
+	wait_until 60 grep -q '^\[[345]\] ' "$HELD_LOG"
+	random_pause 20
+	echo "section $moment; running then: $(bench_procs | wc -l) nsbench, $(bench_containers | wc -l) mini_container"
+	! gone "$HELD_DEMO" || fail "nsbench had ended before the SIGKILL: nothing was interrupted"
 	kill -KILL "$HELD_DEMO"
 	wait_held
+	[ "$HELD_STATUS" -eq 137 ]
 	wait_until 10 nothing_running
-	# A mini_container told by SIGTERM (its parent-death signal) tidies up.
+	# A mini_container told by SIGTERM (its parent-death signal) tidies up:
+	# its veth and cgroup go with it.
 	wait_until 10 bash -c '! pgrep -f "^[^ ]*/mini_container( |$)" >/dev/null'
+	wait_until 5 no_links
+	[ "$(nslab_cgroups)" = "$before" ]
 }
 
-@test "nsbench: SIGINT during a container run: exit 130, the container tidied up" {
+@test "nsbench: SIGINT during a container run: exit 130, the container and its cgroup tidied up" {
 	require_root
 	[ -x "$MINI" ] || skip "labs/11-container/mini_container not built"
+	local before
+	before=$(nslab_cgroups)
 	start_bench --runs 200 --only container
-	sleep 1.5
+	# Interrupted while a container runs (seen by pgrep, not by a guess at
+	# how long the bench takes to get there).
+	wait_until 60 container_running
+	echo "interrupted with these containers running: $(bench_containers)"
 	stop_held INT
 	[ "$HELD_STATUS" -eq 130 ]
 	wait_until 10 nothing_running
+	wait_until 10 bash -c "! pgrep -f '^[^ ]*/mini_container( |$)' >/dev/null"
+	# No cgroup of the interrupted container (nslab-ctr-PID), no veth.
+	[ "$(nslab_cgroups)" = "$before" ]
+	[ -z "$(nslab_links)" ]
 }
 
 @test "nsbench: nothing named nslab is left behind" {

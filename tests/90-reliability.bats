@@ -12,88 +12,8 @@ setup() {
 	require_built "$UTS_DEMO" "$PID_DEMO" "$CHROOT_DEMO" "$VETH_DEMO" "$CGROUP_DEMO" "$MOUNT_DEMO" "$USER_DEMO" "$IPC_DEMO" "$CGNS_DEMO" "$TIME_DEMO" "$MINI_CONTAINER" "$NSBENCH"
 }
 
-# run_us DEMO ARGS...: three quarters of a normal run of DEMO here (the
-# shortest of three), in microseconds: the span in which random signals
-# land, measured on each machine (native, a TCG VM, a sanitizer build).
-# The last quarter is mostly the shell noticing that the demo has ended.
-run_us() {
-	local best=999999999 t0 t1
-	for _ in 1 2 3; do
-		t0=${EPOCHREALTIME/./}
-		"$@" >/dev/null 2>&1 3>&- || true
-		t1=${EPOCHREALTIME/./}
-		[ $((t1 - t0)) -lt "$best" ] && best=$((t1 - t0))
-	done
-	echo $((best * 3 / 4))
-}
-
-# kill_at_random SIGNAL TIMES DEMO ARGS...: start the demo TIMES times and
-# send SIGNAL at a random moment of each run.  One line a run:
-# "run I: SIGNAL -> status S, alive|exited", where "alive" means the demo
-# had not yet exited when the signal was sent.  The pause is bash's own
-# `read -t` on a pipe nobody writes to: starting a `sleep` would take
-# longer than a whole run of the quickest demos.
-kill_at_random() {
-	local sig=$1 times=$2 span i pid status state stat us pause nap
-	shift 2
-	span=$(run_us "$@")
-	echo "a normal run takes ${span} us; signals land at random in [0, ${span}) us"
-	exec {nap}<> <(:)
-	for ((i = 0; i < times; i++)); do
-		# No command substitution in here: each would fork, and a fork
-		# takes as long as a whole run of Lab 01.
-		us=$(((RANDOM * 32768 + RANDOM) % span))
-		printf -v pause '%d.%06d' $((us / 1000000)) $((us % 1000000))
-		"$@" >/dev/null 2>&1 3>&- &
-		pid=$!
-		read -r -t "$pause" -u "$nap" _ || true
-		state=exited
-		if read -r stat <"/proc/$pid/stat" 2>/dev/null; then
-			stat=${stat##*) }
-			[ "${stat%% *}" = Z ] || state=alive
-		fi
-		kill -"$sig" "$pid" 2>/dev/null || true
-		status=0
-		wait "$pid" || status=$?
-		echo "run $i: $sig -> status $status, $state"
-	done
-	exec {nap}<&-
-}
-
-# without_bats FUNCTION ARGS...: run one of the functions above in a plain
-# bash.  Inside a test, bats traces every command, which makes even the
-# shortest pause take longer than a whole run of the quickest demo.  A
-# script's background jobs start with SIGINT ignored (and CI may start us
-# so): env puts SIGINT back to its default and `set -m` keeps it there for
-# the demos, which then meet Ctrl-C as they would at a terminal.  (Job
-# control's notices on stderr are dropped.)  In a SANITIZE=1 build,
-# LeakSanitizer's check after main() returns takes half of a run of Lab
-# 01, a span in which a signal can no longer interrupt anything; leaks are
-# checked by every other test of that build, so not here.
-without_bats() {
-	env --default-signal=INT ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" bash -c "$(declare -f run_us kill_at_random); set -m; \"\$@\"" \
-		without_bats "$@" 2>/dev/null
-}
-
-# interrupted SIGNAL: from kill_at_random's lines on stdin, how many runs
-# ended by the signal rather than normally: the demo's own 128+N after
-# SIGTERM or SIGINT, or a SIGKILL that found it alive.
-interrupted() {
-	case "$1" in
-	KILL) grep -c 'status 137, alive$' || true ;;
-	TERM) grep -c 'status 143, ' || true ;;
-	INT) grep -c 'status 130, ' || true ;;
-	esac
-}
-
-# enough_interrupted SIGNAL TIMES OUTPUT: at least half the runs were
-# really interrupted, or the test proves nothing about interruptions.
-enough_interrupted() {
-	local n
-	n=$(interrupted "$1" <<<"$3")
-	echo "$n of $2 runs ended by SIG$1"
-	[ "$n" -ge $(($2 / 2)) ] || fail "only $n of $2 runs were interrupted by SIG$1: the spans are off"
-}
+# The random moments: kill_at_random, without_bats and enough_interrupted
+# in test_helper.bash.
 
 @test "reliability: SIGKILL at random moments, then nslab-clean --yes, leaves nothing (20 per demo)" {
 	require_root
@@ -270,6 +190,11 @@ enough_interrupted() {
 		"$MINI_CONTAINER|--pids 99999999999999999999"
 		"$MINI_CONTAINER|--hostname $long_name"
 		"$MINI_CONTAINER|--subnet 10.0.0.0/8"
+		"$MINI_CONTAINER|--subnet 127.0.0.0/24"
+		"$MINI_CONTAINER|--subnet 0.0.0.0/24"
+		"$MINI_CONTAINER|--subnet 224.1.2.0/24"
+		"$VETH_DEMO|--subnet 127.0.0.0/24"
+		"$VETH_DEMO|--subnet 224.1.2.0/24"
 		"$MINI_CONTAINER|--rootfs $long_path"
 		"$MINI_CONTAINER|--rootfs /"
 		"$MINI_CONTAINER|--rootless --memory 64M"

@@ -13,6 +13,12 @@ setup() {
 }
 teardown() {
 	reap_held
+	remove_ipc_leftovers
+	if [ -n "${SCRATCH:-}" ]; then
+		umount "$SCRATCH/leak" 2>/dev/null || true
+		umount "$SCRATCH" 2>/dev/null || true
+		rmdir "$SCRATCH" 2>/dev/null || true
+	fi
 	ip link del nslabtcl1 2>/dev/null || true
 	ip link del keepcl0 2>/dev/null || true
 	umount "$STRAY_DIR/proc" 2>/dev/null || true
@@ -38,6 +44,51 @@ make_leftovers() {
 	mkdir -p "$STRAY_DIR/proc"
 	mount -t tmpfs nslabtest "$STRAY_DIR/proc"
 }
+
+# Lab 06's scratch mount as a SIGKILL of the demo and of its janitor
+# leaves it: a tmpfs in $TMPDIR/nslab-mnt-*, with the leaked mount below.
+make_scratch_leftover() {
+	SCRATCH=${TMPDIR:-/tmp}/nslab-mnt-cleantest$$
+	mkdir "$SCRATCH"
+	mount -t tmpfs nslab-mnt "$SCRATCH"
+	mkdir "$SCRATCH/leak"
+	mount -t tmpfs nslab-leak "$SCRATCH/leak"
+}
+
+# Lab 08's host objects as a SIGKILL leaves them, made by hand (perl's
+# msgget, shmget and semget; a POSIX queue is a file of the mqueue file
+# system), plus one of each just outside the kit's names, to be kept.
+sysv() { # msgget|shmget|semget KEY: make it (perl-base is in every Debian)
+	perl -e '
+		my ($call, $key) = @ARGV;
+		my $id = $call eq "msgget" ? msgget(hex $key, 01600)
+		       : $call eq "shmget" ? shmget(hex $key, 4096, 01600)
+		       : semget(hex $key, 1, 01600);
+		defined $id or die "$call($key): $!\n";' "$1" "$2"
+}
+in_mqueue() { # SCRIPT: run SCRIPT in a directory showing the host's POSIX queues
+	unshare --mount --propagation private sh -c "mount -t mqueue none /mnt && cd /mnt && $1"
+}
+IPC_KEYS="0x6e3ffff0 0x6e3ffff1 0x6e3ffff2 0x6e400000"
+make_ipc_leftovers() {
+	sysv msgget 0x6e3ffff0
+	sysv shmget 0x6e3ffff1
+	sysv semget 0x6e3ffff2
+	sysv msgget 0x6e400000 # one past the kit's range
+	in_mqueue 'touch nslab-ipc-cleantest keep-ipc-cleantest'
+	IPC_MADE=1
+}
+remove_ipc_leftovers() {
+	[ -n "${IPC_MADE:-}" ] || return 0
+	local k
+	for k in $IPC_KEYS; do
+		ipcrm -Q "$k" 2>/dev/null || ipcrm -M "$k" 2>/dev/null || ipcrm -S "$k" 2>/dev/null || true
+	done
+	in_mqueue 'rm -f nslab-ipc-cleantest keep-ipc-cleantest'
+}
+# Is System V key KEY (0x...) on the host, of kind msg, shm or sem?
+has_key() { awk -v k="$(($2))" 'FNR > 1 && $1 == k {f = 1} END {exit !f}' "/proc/sysvipc/$1"; }
+has_queue() { in_mqueue "test -e $1"; }
 
 @test "nslab-clean: --help exits 0; an unknown option exits 2" {
 	run -0 "$NSLAB_CLEAN" --help
@@ -73,6 +124,42 @@ make_leftovers() {
 	ip link del keepcl0
 	run -0 "$NSLAB_CLEAN"
 	[[ "$output" == *"nothing named nslab found"* ]]
+}
+
+@test "nslab-clean: finds, and with --yes removes, Lab 06's scratch mounts with the mount below" {
+	make_scratch_leftover
+	run -0 "$NSLAB_CLEAN"
+	[[ "$output" == *"scratch mount: $SCRATCH"* ]]
+	grep -q " $SCRATCH/leak " /proc/self/mountinfo
+	run -0 "$NSLAB_CLEAN" --yes
+	echo "$output"
+	run ! grep -q " ${SCRATCH}[/ ]" /proc/self/mountinfo
+	[ ! -e "$SCRATCH" ]
+}
+
+@test "nslab-clean: finds, and with --yes removes, Lab 08's IPC objects, and only the kit's" {
+	require_cmd perl ipcrm
+	make_ipc_leftovers
+	has_key msg 0x6e3ffff0
+	has_queue nslab-ipc-cleantest
+	run -0 "$NSLAB_CLEAN"
+	[[ "$output" == *"System V message queue: key 0x6e3ffff0"* ]]
+	[[ "$output" == *"System V shared memory: key 0x6e3ffff1"* ]]
+	[[ "$output" == *"System V semaphore set: key 0x6e3ffff2"* ]]
+	[[ "$output" == *"POSIX message queue: /nslab-ipc-cleantest"* ]]
+	[[ "$output" != *"0x6e400000"* && "$output" != *keep-ipc* ]]
+	# Listing removed nothing.
+	has_key msg 0x6e3ffff0 && has_key shm 0x6e3ffff1 && has_key sem 0x6e3ffff2
+	has_queue nslab-ipc-cleantest
+	run -0 "$NSLAB_CLEAN" --yes
+	echo "$output"
+	run ! has_key msg 0x6e3ffff0
+	run ! has_key shm 0x6e3ffff1
+	run ! has_key sem 0x6e3ffff2
+	run ! has_queue nslab-ipc-cleantest
+	# What is not the kit's is still there.
+	has_key msg 0x6e400000
+	has_queue keep-ipc-cleantest
 }
 
 @test "nslab-clean: --yes ends a forgotten --hold demo, which cleans up after itself" {

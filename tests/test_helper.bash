@@ -12,6 +12,89 @@ KIT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 UTS_DEMO=$KIT/labs/01-uts/uts_demo
 export NO_COLOR=1
 
+# ---- every test has a time limit ----
+
+# A test still running NSLAB_TEST_TIMEOUT seconds (default 600) after it
+# started is cut off by a watchdog that each test starts here: it writes
+# the test's name and the processes the test left into the test's output,
+# makes the test fail, and ends those processes (SIGTERM, then SIGKILL).
+# bats' own BATS_TEST_TIMEOUT (1.7+) is not enough: it signals only the
+# test's direct children, while a test blocked reading the output of `run`
+# waits for every process that holds that pipe - a grandchild, or an
+# orphan the test never knew.  So the watchdog ends every descendant of
+# the test and every process whose environment carries the test's mark,
+# wherever it was reparented to.  0 turns the limit off.
+nslab_watchdog() {
+	local test_pid=$1 limit=$2 out=$3 name=$4 mark=$5 start nap t0
+	start=$(nslab_starttime "$test_pid") || return 0
+	exec {nap}<> <(:)
+	t0=$SECONDS
+	while [ "$(nslab_starttime "$test_pid" 2>/dev/null)" = "$start" ]; do
+		if [ $((SECONDS - t0)) -ge "$limit" ]; then
+			local pids
+			pids=$(nslab_test_procs "$test_pid" "$mark")
+			{
+				echo "TIMEOUT: $name ran for more than ${limit}s (NSLAB_TEST_TIMEOUT); cut off."
+				echo "The processes it left (ended now, SIGTERM then SIGKILL):"
+				# shellcheck disable=SC2086 # one PID a word
+				[ -z "$pids" ] || ps -o pid,ppid,stat,etime,args -p "$(echo $pids | tr ' ' ,)" 2>&1
+			} >>"$out"
+			kill -ABRT "$test_pid" 2>/dev/null
+			# shellcheck disable=SC2086
+			[ -z "$pids" ] || kill -TERM $pids 2>/dev/null
+			read -r -t 5 -u "$nap" _
+			pids=$(nslab_test_procs "$test_pid" "$mark")
+			# shellcheck disable=SC2086
+			[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+			return 0
+		fi
+		read -r -t 1 -u "$nap" _
+	done
+}
+# The start time of PID (field 22 of /proc/PID/stat): PID plus this is one process.
+nslab_starttime() {
+	local stat
+	read -r stat <"/proc/$1/stat" || return 1
+	stat=${stat##*) }
+	# shellcheck disable=SC2086 # split into fields on purpose
+	set -- $stat
+	echo "${20}"
+}
+# Every descendant of PID, and every process marked with MARK in its
+# environment, PID itself left out.
+nslab_test_procs() {
+	local root=$1 mark=$2 p pp
+	local -A parent=()
+	for p in /proc/[0-9]*; do
+		read -r pp <"$p/stat" 2>/dev/null || continue
+		pp=${pp##*) } pp=${pp#* } pp=${pp%% *}
+		parent[${p#/proc/}]=$pp
+	done
+	{
+		for p in "${!parent[@]}"; do
+			pp=${parent[$p]}
+			while [ -n "$pp" ] && [ "$pp" != 0 ] && [ "$pp" != 1 ]; do
+				[ "$pp" = "$root" ] && { echo "$p"; break; }
+				pp=${parent[$pp]:-}
+			done
+		done
+		grep -lzx "NSLAB_TEST_MARK=$mark" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3
+	} | grep -vx "$root" | sort -un
+}
+# Started once per test (bats sources this file in each test's own process,
+# and once more, without bats_perform_test, for setup_file).
+if declare -F bats_perform_test >/dev/null && [ "${NSLAB_TEST_TIMEOUT:-600}" != 0 ]; then
+	export NSLAB_TEST_MARK="$BATS_RUN_TMPDIR#$BATS_SUITE_TEST_NUMBER"
+	# The test fails as "timed out" (bats 1.7+ says so in its TAP line).
+	trap 'BATS_TEST_TIMEOUT=${NSLAB_TEST_TIMEOUT:-600} BATS_TIMED_OUT=1; exit 1' ABRT
+	# Twice in the background: the watchdog is no child of the test, so
+	# nothing that ends the test's children ends it too.  None of the
+	# test's descriptors stays open in it.
+	( nslab_watchdog $$ "${NSLAB_TEST_TIMEOUT:-600}" "$BATS_OUT" \
+		"test $BATS_SUITE_TEST_NUMBER (${BATS_TEST_FILENAME##*/}: $BATS_TEST_NAME)" "$NSLAB_TEST_MARK" \
+		</dev/null >/dev/null 2>&1 3>&- 4>&- & )
+fi
+
 # ---- guards: skip, with the reason, when the host cannot run a test ----
 
 require_root() {
@@ -98,6 +181,40 @@ wait_held() {
 	HELD_DEMO=
 }
 
+# start_shell DEMO [ARGS...]: start DEMO --shell in the background, its
+# shell reading a fifo nobody writes to (it waits, as at a terminal).
+# Sets HELD_DEMO, HELD_PID (the shell's host PID) and HELD_LOG, as
+# start_held does, once the pidfile is written.
+start_shell() {
+	HELD_LOG=$BATS_TEST_TMPDIR/shell.log
+	local pidfile=$BATS_TEST_TMPDIR/shell.pid fifo=$BATS_TEST_TMPDIR/shell.stdin
+	rm -f "$pidfile" "$fifo"
+	mkfifo "$fifo"
+	exec 4<>"$fifo"
+	"$@" --shell --pidfile "$pidfile" <&4 >"$HELD_LOG" 2>&1 3>&- 4>&- &
+	HELD_DEMO=$!
+	exec 4>&-
+	wait_until 10 test -s "$pidfile" || { cat "$HELD_LOG" >&2; return 1; }
+	HELD_PID=$(cat "$pidfile")
+}
+
+# hold_netns PID: an outside process (a sleep in the host's namespaces)
+# holds PID's network namespace open by a file descriptor, so that the
+# namespace outlives every process in it.  Sets NETNS_HOLDER; the
+# namespace is /proc/$NETNS_HOLDER/fd/5.  release_netns ends it.
+hold_netns() {
+	# shellcheck disable=SC2217 # only its descriptors matter
+	sleep 600 5<"/proc/$1/ns/net" </dev/null >/dev/null 2>&1 3>&- 4>&- &
+	NETNS_HOLDER=$!
+	wait_until 5 test -e "/proc/$NETNS_HOLDER/fd/5"
+}
+release_netns() {
+	[ -z "${NETNS_HOLDER:-}" ] && return 0
+	kill "$NETNS_HOLDER" 2>/dev/null || true
+	wait "$NETNS_HOLDER" 2>/dev/null || true
+	NETNS_HOLDER=
+}
+
 # For teardown(): make sure no held demo outlives its test.  SIGTERM
 # first, so the demo removes what it made; SIGKILL only if it hangs.
 reap_held() {
@@ -149,7 +266,9 @@ nslab_snapshot() {
 		ip netns list 2>/dev/null | grep nslab || true
 		find /sys/fs/cgroup -maxdepth 8 -type d -name 'nslab*' 2>/dev/null || true
 		grep nslab /proc/self/mountinfo | awk '{print "mount " $5}' || true
-		find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'nslab-*' ! -name 'nslab-tap.*' ! -name 'nslab-vm.*' 2>/dev/null || true
+		# (Not the runners' own: tests/run's TAP copy, make vm-check's and
+		# tests/distro's work directories.)
+		find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'nslab-*' ! -name 'nslab-tap.*' ! -name 'nslab-vm.*' ! -name 'nslab-distro.*' 2>/dev/null || true
 		pgrep -a -f '^[^ ]*(_demo|/mini_container|/nsbench)( |$)' || true
 		# Lab 08's host objects: System V keys 0x6e000000-0x6e3fffff, POSIX
 		# queues nslab-ipc-* (seen through a throwaway mqueue mount; root only).
@@ -306,10 +425,112 @@ TABLE
 }
 
 # A pause of 0 to MAX-1 milliseconds (MAX up to 32767), for killing a
-# demo "at a random moment" of a run that takes about MAX ms.
+# demo "at a random moment" of a run that takes longer than MAX ms.
 random_pause() {
 	local ms=$((RANDOM % $1))
 	sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+}
+
+# ---- signals at random moments of a run ----
+#
+# A random-kill test proves something only if most of its signals land
+# while the demo is still running, on a fast machine as under TCG (ten
+# times slower) or a sanitizer build.  So no pause is a fixed number: the
+# span the pauses are drawn from is measured on the machine, and narrowed
+# whenever a run turns out to have ended before its signal came.
+
+# run_us DEMO ARGS...: three quarters of a normal run of DEMO here (the
+# shortest of three), in microseconds.  The last quarter is mostly the
+# shell noticing that the demo has ended.
+run_us() {
+	local best=999999999 t0 t1
+	for _ in 1 2 3; do
+		t0=${EPOCHREALTIME/./}
+		"$@" >/dev/null 2>&1 3>&- || true
+		t1=${EPOCHREALTIME/./}
+		[ $((t1 - t0)) -lt "$best" ] && best=$((t1 - t0))
+	done
+	echo $((best * 3 / 4))
+}
+
+# kill_at_random SIGNAL TIMES DEMO ARGS...: start the demo TIMES times and
+# send SIGNAL at a random moment of each run.  One line a run:
+# "run I: SIGNAL -> status S, alive|exited", where "alive" means the demo
+# had not yet exited when the signal was sent.  A run that the signal
+# found exited, or that ended as a normal run does, shows that a run now
+# takes less than that pause (the machine got quicker, or was busy while
+# it was measured): the span shrinks to half that pause.
+# The pause is bash's own `read -t` on a pipe nobody writes to: starting
+# a `sleep` would take longer than a whole run of the quickest demos.
+kill_at_random() {
+	local sig=$1 times=$2 span i pid status state stat us pause nap killed
+	shift 2
+	killed=$((128 + $(kill -l "$sig")))
+	span=$(run_us "$@")
+	[ "$span" -gt 0 ] || span=1
+	echo "a normal run takes ${span} us; signals land at random in [0, ${span}) us"
+	exec {nap}<> <(:)
+	for ((i = 0; i < times; i++)); do
+		# No command substitution in here: each would fork, and a fork
+		# takes as long as a whole run of Lab 01.
+		us=$(((RANDOM * 32768 + RANDOM) % span))
+		printf -v pause '%d.%06d' $((us / 1000000)) $((us % 1000000))
+		"$@" >/dev/null 2>&1 3>&- &
+		pid=$!
+		read -r -t "$pause" -u "$nap" _ || true
+		state=exited
+		if read -r stat <"/proc/$pid/stat" 2>/dev/null; then
+			stat=${stat##*) }
+			[ "${stat%% *}" = Z ] || state=alive
+		fi
+		kill -"$sig" "$pid" 2>/dev/null || true
+		status=0
+		wait "$pid" || status=$?
+		echo "run $i: $sig after ${us} us -> status $status, $state"
+		# Too late: the demo had exited, or ended as a normal run does.
+		if [ "$state" = exited ] || [ "$status" -ne "$killed" ]; then
+			if [ "$us" -gt 1 ]; then
+				span=$((us / 2))
+				echo "  (too late: signals now land in [0, ${span}) us)"
+			fi
+		fi
+	done
+	exec {nap}<&-
+}
+
+# without_bats FUNCTION ARGS...: run one of the functions above in a plain
+# bash.  Inside a test, bats traces every command, which makes even the
+# shortest pause take longer than a whole run of the quickest demo.  A
+# script's background jobs start with SIGINT ignored (and CI may start us
+# so): env puts SIGINT back to its default and `set -m` keeps it there for
+# the demos, which then meet Ctrl-C as they would at a terminal.  (Job
+# control's notices on stderr are dropped.)  In a SANITIZE=1 build,
+# LeakSanitizer's check after main() returns takes half of a run of Lab
+# 01, a span in which a signal can no longer interrupt anything; leaks are
+# checked by every other test of that build, so not here.
+without_bats() {
+	env --default-signal=INT ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" bash -c "$(declare -f run_us kill_at_random); set -m; \"\$@\"" \
+		without_bats "$@" 2>/dev/null
+}
+
+# interrupted SIGNAL: from kill_at_random's lines on stdin, how many runs
+# ended by the signal rather than normally: the demo's own 128+N after
+# SIGTERM or SIGINT, or a SIGKILL that found it alive.
+interrupted() {
+	case "$1" in
+	KILL) grep -c '^run .*status 137, alive$' || true ;;
+	TERM) grep -c '^run .*status 143, ' || true ;;
+	INT) grep -c '^run .*status 130, ' || true ;;
+	esac
+}
+
+# enough_interrupted SIGNAL TIMES OUTPUT: at least half the runs were
+# really interrupted, or the test proves nothing about interruptions.
+enough_interrupted() {
+	local n
+	n=$(interrupted "$1" <<<"$3")
+	echo "$n of $2 runs ended by SIG$1"
+	[ "$n" -ge $(($2 / 2)) ] || fail "only $n of $2 runs were interrupted by SIG$1: the spans are off"
 }
 
 # The machine's whole state as far as the kit could touch it: every link,
