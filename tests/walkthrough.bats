@@ -92,7 +92,9 @@ prose_words() {
 	run -0 make -s -C "$KIT" -n vm-kernel
 	[ "$output" = tests/vm/kernel ]
 	# tests/vm/run fetches through the same script, so the cache is one.
+	# shellcheck disable=SC2016 # the literal text of the scripts
 	grep -q '"$kit/tests/vm/kernel"' "$KIT/tests/vm/run"
+	# shellcheck disable=SC2016 # the literal text of the script
 	grep -q '^cache=$kit/.vm-cache$' "$KIT/tests/vm/kernel"
 	if [ "$(id -u)" -ne 0 ]; then
 		run -2 "$KIT/tests/vm/kernel"
@@ -159,6 +161,7 @@ prose_words() {
 	local here other
 	here=$(stat -fc %T /sys/fs/cgroup)
 	if [ "$here" = cgroup2fs ]; then other=tmpfs; else other=cgroup2fs; fi
+	# shellcheck disable=SC2016 # a page's text: its $x is for the shells it runs
 	printf '%s\n' "<!-- doctest: script if $here -->" '```console' '$ x=outer' \
 		'$ sh' '$ x=inner; echo "$x"' 'inner' '$ exit' '$ echo "$x"' 'outer' '```' \
 		"<!-- doctest: script if $other -->" '```console' '$ false' 'never' '```' >"$page"
