@@ -58,7 +58,18 @@ pids_cgroup() { ctr_cgroup_with "$1" pids.max; }
 # Every link on the host, by name, sorted.
 host_links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort; }
 # The namespace ids of PID as lsns lists them: "TYPE NS" lines, sorted.
-lsns_of() { lsns -n -p "$1" -o TYPE,NS | sort; }
+# lsns from util-linux 2.38 (Debian 12) can stop its scan of /proc when a
+# process vanishes under it (test_helper's lsns_shows): then it lists fewer
+# types than the process has.  Ask again until every type is there.
+lsns_of() {
+	local out want
+	want=$(find "/proc/$1/ns" -mindepth 1 ! -name '*_for_children' | wc -l)
+	for _ in 1 2 3 4 5; do
+		out=$(lsns -n -p "$1" -o TYPE,NS | sort)
+		[ "$(wc -l <<<"$out")" -ge "$want" ] && break
+	done
+	echo "$out"
+}
 
 # A directory every user can reach and write, for a run by nobody.
 scratch() {
