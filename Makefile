@@ -28,7 +28,7 @@ ROOTFS := labs/rootfs
 lab_objs = $(patsubst %.c,%.o,$(wildcard $(dir $(1))*.c))
 OBJS   := $(COMMON) $(foreach d,$(DEMOS),$(call lab_objs,$(d))) tools/nsinfo.o
 
-.PHONY: all check demo vm-check clean help FORCE
+.PHONY: all check demo vm-check distro-check clean help FORCE
 .DEFAULT_GOAL := all
 
 all: $(DEMOS) $(TOOLS) $(ROOTFS)/.nslab-rootfs
@@ -64,10 +64,15 @@ demo: all
 vm-check: all
 	@tests/vm/run
 
+# The kit on Debian 13 with systemd as PID 1, checked by an ordinary user
+# with sudo in a qemu VM; the image is built once into .vm-cache/trixie/.
+distro-check:
+	@tests/distro/run
+
 clean:
 	rm -f $(DEMOS) $(TOOLS) $(OBJS) $(OBJS:.o=.d) .build-flags
 	if [ -f $(ROOTFS)/.nslab-rootfs ]; then rm -rf $(ROOTFS); fi
-	@echo '(the VM kernel cache .vm-cache/ is kept; remove it by hand if you like)'
+	@echo '(.vm-cache/ - the VM kernel and the Debian 13 image - is kept; remove it by hand if you like)'
 
 help:
 	@echo 'nslab targets:'
@@ -76,6 +81,8 @@ help:
 	@echo '  sudo make demo    build, then run the labs in order as a narrated tour'
 	@echo '  sudo make vm-check  run the suite in a qemu VM: another kernel, cgroup v2 only'
 	@echo '                    (needs: sudo vagrant/provision.sh --vm-check)'
+	@echo '  sudo make distro-check  the suite and the labs as user student with sudo, in a'
+	@echo '                    Debian 13 VM with systemd (the image is built once; needs the same)'
 	@echo '  make clean        remove what the build made'
 	@echo 'Variables:'
 	@echo '  WERROR=1          treat compiler warnings as errors'

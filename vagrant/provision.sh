@@ -13,9 +13,9 @@
 # that Lab 07 can run without sudo (see the end of this script).
 #
 # Usage: provision.sh [--vm-check]
-#   --vm-check   also install what `make vm-check` and the Vagrantfile check
-#                need on the machine that runs them (qemu, vagrant); not
-#                needed inside the VM itself.
+#   --vm-check   also install what `make vm-check`, `make distro-check` and
+#                the Vagrantfile check need on the machine that runs them
+#                (qemu, debootstrap, vagrant); not needed inside the VM itself.
 set -euo pipefail
 
 vm_check=0
@@ -65,6 +65,8 @@ if [ "$vm_check" = 1 ]; then
 		qemu-system-x86
 		# `vagrant validate` checks vagrant/Vagrantfile without a box.
 		vagrant
+		# make distro-check builds its Debian 13 image with debootstrap.
+		debootstrap
 	)
 fi
 
