@@ -57,6 +57,9 @@ packages=(
 	busybox-static
 	# modprobe, for the veth driver on kernels that build it as a module.
 	kmod
+	# xmllint: the checkpoint's tests check its JUnit XML with it where
+	# there is no python3 (a minimal Debian, as in make distro-check).
+	libxml2-utils
 )
 if [ "$vm_check" = 1 ]; then
 	packages+=(
