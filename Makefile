@@ -33,7 +33,7 @@ ROOTFS := labs/rootfs
 lab_objs = $(patsubst %.c,%.o,$(wildcard $(dir $(1))*.c))
 OBJS   := $(COMMON_OBJS) $(foreach d,$(DEMOS),$(call lab_objs,$(d))) tools/nsinfo.o
 
-.PHONY: all check demo doctor vm-check vm-kernel clean help format format-check FORCE
+.PHONY: all check demo doctor vm-check vm-kernel distro-check clean help format format-check FORCE
 .DEFAULT_GOAL := all
 
 all: $(DEMOS) $(TOOLS) $(ROOTFS)/.nslab-rootfs
@@ -91,11 +91,15 @@ format-check:
 # Lab 12's VM row (nsbench), without running the suite.
 vm-kernel:
 	@tests/vm/kernel
+# The kit on Debian 13 with systemd as PID 1, checked by an ordinary user
+# with sudo in a qemu VM; the image is built once into .vm-cache/trixie/.
+distro-check:
+	@tests/distro/run
 
 clean:
 	rm -f $(DEMOS) $(TOOLS) $(OBJS) $(OBJS:.o=.d) $(COMMON) .build-flags
 	if [ -f $(ROOTFS)/.nslab-rootfs ]; then rm -rf $(ROOTFS); fi
-	@echo '(the VM kernel cache .vm-cache/ is kept; remove it by hand if you like)'
+	@echo '(.vm-cache/ - the VM kernel and the Debian 13 image - is kept; remove it by hand if you like)'
 
 help:
 	@echo 'nslab targets:'
@@ -108,6 +112,8 @@ help:
 	@echo '  make format       format every C file with clang-format (.clang-format)'
 	@echo '  make format-check fail on unformatted C or a file past its length limit'
 	@echo '  sudo make vm-kernel  fetch only the kernel vm-check boots (Lab 12 times it under qemu)'
+	@echo '  sudo make distro-check  the suite and the labs as user student with sudo, in a'
+	@echo '                    Debian 13 VM with systemd (the image is built once; needs the same)'
 	@echo '  make clean        remove what the build made'
 	@echo 'Variables:'
 	@echo '  WERROR=1          treat compiler warnings as errors'

@@ -13,9 +13,9 @@
 # that Lab 07 can run without sudo (see the end of this script).
 #
 # Usage: provision.sh [--vm-check]
-#   --vm-check   also install what `make vm-check` and the Vagrantfile check
-#                need on the machine that runs them (qemu, vagrant); not
-#                needed inside the VM itself.
+#   --vm-check   also install what `make vm-check`, `make distro-check` and
+#                the Vagrantfile check need on the machine that runs them
+#                (qemu, debootstrap, vagrant); not needed inside the VM itself.
 set -euo pipefail
 
 vm_check=0
@@ -61,6 +61,9 @@ packages=(
 	sudo
 	# The safety tests watch which processes a demo signals (strace -f).
 	strace
+	# xmllint: the checkpoint's tests check its JUnit XML with it where
+	# there is no python3 (a minimal Debian, as in make distro-check).
+	libxml2-utils
 )
 if [ "$vm_check" = 1 ]; then
 	packages+=(
@@ -73,6 +76,8 @@ if [ "$vm_check" = 1 ]; then
 		librsvg2-bin
 		# make format-check: CI fails on C that .clang-format would change.
 		clang-format
+		# make distro-check builds its Debian 13 image with debootstrap.
+		debootstrap
 	)
 fi
 
