@@ -441,8 +441,12 @@ killed_leaves_nothing() {
 	require_cmd setpriv
 	local demo before
 	copy_for_nobody "$MOUNT_DEMO"; demo=$NOBODY_COPY
+	# A rootfs nobody can reach, wherever the kit was cloned (a home
+	# directory closed to others, as on Debian 13 and Ubuntu 21.04+).
+	local rootfs=${demo%/*}/rootfs
+	cp -a "$ROOTFS" "$rootfs"
 	before=$(nslab_snapshot)
-	run -1 --separate-stderr as_nobody "$demo" --rootfs "$ROOTFS"
+	run -1 --separate-stderr as_nobody "$demo" --rootfs "$rootfs"
 	[[ "$stderr" == *"EPERM"*"sudo"* ]]
 	wait_until 5 no_demo_left
 	[ "$(nslab_snapshot)" = "$before" ]

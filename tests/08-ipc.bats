@@ -210,11 +210,16 @@ story() { sed -n "$1" "$HELD_LOG" | head -1; }
 	[[ "$output" == "QSIZE:6 "* ]]
 	run -0 nsenter -t "$HELD_PID" -m ls "$dir"
 	[ "$output" = "$name" ]
-	# That mount is the child's: an mqueue mount, not shared with any other
-	# mount namespace, and absent from the host's table.
-	run -0 nsenter -t "$HELD_PID" -m findmnt -n -o FSTYPE,PROPAGATION "$dir"
-	[ "$output" = "mqueue private" ]
-	run ! grep -q " - mqueue " /proc/self/mountinfo
+	# That mount is the child's: the topmost mqueue mount on $dir in its
+	# table (under systemd the host's /dev/mqueue lies beneath it), not
+	# shared with any other mount namespace, and absent from the host's
+	# table (a mount's ID is unique across namespaces).
+	local id
+	id=$(awk -v d="$dir" '$5 == d && / - mqueue / {id = $1} END {print id}' "/proc/$HELD_PID/mountinfo")
+	[ -n "$id" ]
+	run -0 nsenter -t "$HELD_PID" -m findmnt -n -o ID,FSTYPE,PROPAGATION "$dir"
+	[ "$(tail -1 <<<"$output" | awk '{print $1, $2, $3}')" = "$id mqueue private" ]
+	run ! grep -q "^$id " /proc/self/mountinfo
 	stop_held TERM
 }
 

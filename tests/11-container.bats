@@ -93,6 +93,15 @@ mini_for_nobody() {
 	chmod 755 "$SCRATCH/bin" "$SCRATCH/bin/mini_container"
 	NOBODY_MINI=$SCRATCH/bin/mini_container
 	NOBODY_ARGS=(--rootfs "$KIT/labs/rootfs")
+	# The kit may sit in a home directory closed to others (Debian 13,
+	# Ubuntu 21.04+): then a copy of the rootfs, at a path that still
+	# ends in labs/rootfs (the page's transcript shows <kit>/labs/rootfs).
+	if ! as_nobody test -r "$KIT/labs/rootfs/.nslab-rootfs"; then
+		mkdir -p "$SCRATCH/labs"
+		chmod 755 "$SCRATCH/labs"
+		cp -a "$KIT/labs/rootfs" "$SCRATCH/labs/rootfs"
+		NOBODY_ARGS=(--rootfs "$SCRATCH/labs/rootfs")
+	fi
 }
 
 # Skip, saying why, where this machine refuses an ordinary user a user
@@ -575,7 +584,8 @@ hold_ctr_as_nobody() {
 	local demo before
 	before=$(nslab_cgroups)
 	copy_for_nobody "$MINI"; demo=$NOBODY_COPY
-	run -1 --separate-stderr as_nobody "$demo" --rootfs "$KIT/labs/rootfs" -- true
+	cp -a "$KIT/labs/rootfs" "${demo%/*}/rootfs"
+	run -1 --separate-stderr as_nobody "$demo" --rootfs "${demo%/*}/rootfs" -- true
 	[[ "$stderr" == *"E"@(ACCES|PERM)*"sudo"* ]]
 	[[ "$stderr" == *"--rootless"* ]]
 	[ "$(nslab_cgroups)" = "$before" ]

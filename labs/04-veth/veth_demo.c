@@ -113,11 +113,13 @@ static int create_veth_pair(void)
 
 	rtnl_begin(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
 	rtnl_str(IFLA_IFNAME, host_if);
+	rtnl_own_mac(1); /* else systemd-udevd may change it under step 6 */
 	linkinfo = rtnl_attr(IFLA_LINKINFO, NULL, 0);
 	rtnl_str(IFLA_INFO_KIND, "veth");
 	data = rtnl_attr(IFLA_INFO_DATA, NULL, 0);
 	peer = rtnl_attr(VETH_INFO_PEER, &ifi, sizeof ifi);
 	rtnl_str(IFLA_IFNAME, ns_if);
+	rtnl_own_mac(2);
 	rtnl_nest_end(peer);
 	rtnl_nest_end(data);
 	rtnl_nest_end(linkinfo);

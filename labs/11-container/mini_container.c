@@ -109,10 +109,12 @@ static int create_veth(void)
 	peer = rtnl_attr(VETH_INFO_PEER, &link, sizeof link);
 	rtnl_attr(IFLA_NET_NS_PID, &where, sizeof where);
 	rtnl_str(IFLA_IFNAME, "eth0");
+	rtnl_own_mac(2); /* else systemd-udevd may change it (Lab 04) */
 	rtnl_nest_end(peer);
 	rtnl_nest_end(data);
 	rtnl_nest_end(info);
 	rtnl_str(IFLA_IFNAME, host_if);
+	rtnl_own_mac(1);
 	return rtnl_ask(host_nl);
 }
 

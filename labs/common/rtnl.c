@@ -70,6 +70,19 @@ struct rtattr *rtnl_str(int type, const char *s)
 	return rtnl_attr(type, s, strlen(s) + 1);
 }
 
+struct rtattr *rtnl_own_mac(int end)
+{
+	unsigned pid = (unsigned)getpid(); /* below 2^22: three bytes */
+	unsigned char mac[6] = { 0x02,
+				 0x6e,
+				 (unsigned char)(pid >> 16),
+				 (unsigned char)(pid >> 8),
+				 (unsigned char)pid,
+				 (unsigned char)end };
+
+	return rtnl_attr(IFLA_ADDRESS, mac, sizeof mac);
+}
+
 void rtnl_nest_end(struct rtattr *nest)
 {
 	nest->rta_len = (unsigned short)(req.buf + req.hdr.nlmsg_len - (char *)nest);

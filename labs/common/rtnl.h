@@ -20,6 +20,11 @@ void rtnl_begin(int type, int flags, const void *body, size_t len);
  * attribute appended after it until rtnl_nest_end(). */
 struct rtattr *rtnl_attr(int type, const void *data, size_t len);
 struct rtattr *rtnl_str(int type, const char *s); /* with its '\0' */
+/* IFLA_ADDRESS: a hardware address of our own for a new veth END (1 or
+ * 2), locally administered and made from our PID.  One the kernel picks at
+ * random, systemd-udevd replaces a moment later (MACAddressPolicy=
+ * persistent, Ubuntu and Debian 13): under traffic, that loses packets. */
+struct rtattr *rtnl_own_mac(int end);
 void rtnl_nest_end(struct rtattr *nest);
 
 /* Send the request on FD and read until the kernel's ACK or error, or a
