@@ -199,7 +199,7 @@ start_bench() {
 @test "nsbench: a VM boots to /init under KVM or TCG, and no qemu is left" {
 	require_root
 	require_cmd qemu-system-x86_64
-	[ -r "$KIT/.vm-cache/kernel.ready" ] || skip "no kernel cached in .vm-cache/ (run sudo make vm-check once)"
+	[ -r "$KIT/.vm-cache/kernel.ready" ] || skip "no kernel cached in .vm-cache/ (run sudo make vm-kernel)"
 	# The vm-check guest has no KVM: a TCG guest inside it would take minutes.
 	[ "$(hostname)" != nslab-vm ] || skip "inside make vm-check's guest (no nested VM)"
 	run -0 "$NSBENCH" --runs 1 --only vm --vm-timeout 240
