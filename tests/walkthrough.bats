@@ -218,9 +218,14 @@ same_code() {
 # English pages whose Korean twin is being written on another branch
 # (issue #24): their [한국어] link may point to a twin that has not landed
 # yet. Empty this list once every twin is in.
-KO_PENDING=" 03-chroot-proc.md 04-veth.md 05-cgroup-mem.md 06-mount.md 07-user.md
+KO_PENDING="03-chroot-proc.md 04-veth.md 05-cgroup-mem.md 06-mount.md 07-user.md
 	08-ipc.md 09-cgroupns.md 10-time.md 11-container.md 12-cost.md going-further.md
-	verification.md "
+	verification.md"
+ko_pending() {
+	local name
+	for name in $KO_PENDING; do [ "$name" != "$1" ] || return 0; done
+	return 1
+}
 
 @test "walkthrough: every Korean page's code blocks are its English page's, block for block" {
 	local ko name n=0 bad=""
@@ -278,7 +283,7 @@ KO_PENDING=" 03-chroot-proc.md 04-veth.md 05-cgroup-mem.md 06-mount.md 07-user.m
 			[[ "$(head -n 1 "$KIT/walkthrough/ko/$name")" == "[English](../$name)"* ]] ||
 				fail "ko/$name: line 1 does not start with [English](../$name)"
 			n=$((n + 1))
-		elif grep -qF "](ko/$name)" "$page" && [[ "$KO_PENDING" != *" $name "* ]]; then
+		elif grep -qF "](ko/$name)" "$page" && ! ko_pending "$name"; then
 			fail "$name links ko/$name, which does not exist"
 		fi
 	done
@@ -294,6 +299,40 @@ KO_PENDING=" 03-chroot-proc.md 04-veth.md 05-cgroup-mem.md 06-mount.md 07-user.m
 	grep -q '](walkthrough/ko/glossary\.md)' "$KIT/README.md" || fail "README does not link walkthrough/ko/glossary.md"
 }
 
+# The anchors a page offers: GitHub's slug of each heading (lower case,
+# punctuation dropped, spaces to dashes) and each explicit id="...".
+anchors_of() {
+	LC_ALL=C.UTF-8 sed -n -E '/^#+ /{ s/^#+ +//; s/[A-Z]/\L&/g; s/[^[:alnum:] _-]//g; s/ /-/g; p }' "$1"
+	grep -o 'id="[^"]*"' "$1" | sed 's/^id="//; s/"$//'
+}
+
+@test "walkthrough: every link on a Korean page lands, anchors included" {
+	local page target file anchor n=0 bad=""
+	for page in "$KIT"/walkthrough/ko/*.md; do
+		while read -r target; do
+			case $target in http://* | https://* | mailto:*) continue ;; esac
+			file=${target%%#*} anchor=
+			[[ "$target" != *#* ]] || anchor=${target#*#}
+			[ -n "$file" ] || file=$(basename "$page")
+			n=$((n + 1))
+			if [ ! -e "$KIT/walkthrough/ko/$file" ]; then
+				# A twin still being written on another branch.
+				ko_pending "$file" ||
+					bad+=" ko/$(basename "$page"):$target"
+				continue
+			fi
+			[ -z "$anchor" ] || anchors_of "$KIT/walkthrough/ko/$file" | grep -qxF -- "$anchor" ||
+				bad+=" ko/$(basename "$page"):$target(no such anchor)"
+		done < <(grep -o '](\([^)]*\))' "$page" | sed 's/^](//; s/)$//')
+	done
+	[ -z "$bad" ] || fail "links that lead nowhere:$bad"
+	[ "$n" -ge 20 ]
+	# The slugs are GitHub's, and a broken link is seen.
+	printf '%s\n' '## Lab 02: ps on Ubuntu 22.04' '<a id="실습-둘"></a>' >"$BATS_TEST_TMPDIR/a.md"
+	run -0 anchors_of "$BATS_TEST_TMPDIR/a.md"
+	[ "$output" = $'lab-02-ps-on-ubuntu-2204\n실습-둘' ]
+}
+
 @test "walkthrough: the glossary names each namespace and lab, and says why the pictures stay English" {
 	local g=$KIT/walkthrough/ko/glossary.md term
 	for term in namespace 'control group' isolation 'virtual ethernet' 'mount propagation' 'user namespace' orphan zombie \
@@ -307,7 +346,7 @@ KO_PENDING=" 03-chroot-proc.md 04-veth.md 05-cgroup-mem.md 06-mount.md 07-user.m
 	[ "$(wc -l <<<"$rows")" -ge 40 ]
 	run awk -F' [|] ' 'NF != 4' <<<"$rows"
 	[ -z "$output" ] || fail "rows without four cells: $output"
-	labs=$(awk -F' [|] ' '{ sub(/ [|]$/, "", $4); print $4 }' <<<"$rows" | tr ',–' '\n\n' | tr -d ' ' | sort -u)
+	labs=$(awk -F' [|] ' '{ sub(/ [|]$/, "", $4); print $4 }' <<<"$rows" | sed 's/[,–]/\n/g; s/ //g' | sort -u)
 	for n in $labs; do
 		[[ "$n" =~ ^[0-9][0-9]$ ]] || fail "the glossary names a lab '$n'"
 		compgen -G "$KIT/walkthrough/$n-*.md" >/dev/null || fail "the glossary names lab $n, which has no page"
