@@ -122,13 +122,17 @@ prose_words() {
 }
 
 @test "walkthrough: the summary names all twelve programs and links every page" {
-	local dir prog
+	local dir prog summary
 	for dir in "$KIT"/labs/[0-9][0-9]-*/; do
 		prog=$(basename "$(find "$dir" -maxdepth 1 -name '*_demo.c' -o -name mini_container.c -o -name nsbench.c | head -1)" .c)
-		grep -q "labs/$(basename "$dir")/$prog" "$KIT/walkthrough/summary.md" ||
-			fail "summary.md does not name labs/$(basename "$dir")/$prog"
-		grep -q "]($(basename "$dir").md)" "$KIT/walkthrough/summary.md" ||
-			fail "summary.md does not link $(basename "$dir").md"
+		# And its Korean twin, whose links lead to the Korean pages.
+		for summary in summary.md ko/summary.md; do
+			[ -f "$KIT/walkthrough/$summary" ] || continue
+			grep -q "labs/$(basename "$dir")/$prog" "$KIT/walkthrough/$summary" ||
+				fail "$summary does not name labs/$(basename "$dir")/$prog"
+			grep -q "]($(basename "$dir").md)" "$KIT/walkthrough/$summary" ||
+				fail "$summary does not link $(basename "$dir").md"
+		done
 	done
 }
 
@@ -155,6 +159,9 @@ prose_words() {
 		[ -f "$KIT/walkthrough/$page" ] || fail "checkpoint names $page, which does not exist"
 		grep -q '^## Check your work$' "$KIT/walkthrough/$page" || fail "$page has no 'Check your work' section"
 		grep -qF "sudo tools/checkpoint $n" "$KIT/walkthrough/$page" || fail "$page does not say: sudo tools/checkpoint $n"
+		# The Korean twin names the section as ko/glossary.md does.
+		[ ! -f "$KIT/walkthrough/ko/$page" ] || grep -q '^## 작업 확인하기$' "$KIT/walkthrough/ko/$page" ||
+			fail "ko/$page has no '작업 확인하기' section (ko/glossary.md: Check your work)"
 	done < <(sed -n 's/^Lab \([0-9][0-9]\): .*(walkthrough\/\(.*\))$/\1 \2/p' <<<"$output")
 }
 
