@@ -340,15 +340,22 @@ anchors_of() {
 	[ "$output" = $'lab-02-ps-on-ubuntu-2204\n실습-둘' ]
 }
 
-@test "walkthrough: bold on a Korean page closes before its particle" {
-	# CommonMark does not end **...** where the closing ** follows
-	# punctuation and a letter follows it: "**컨트롤 그룹(cgroup)**은" shows
-	# its asterisks. Write "**컨트롤 그룹**(cgroup)은" instead.
-	local bad
-	bad=$(LC_ALL=C.UTF-8 grep -nP '[])`.:!?]\*\*\p{Hangul}' "$KIT"/walkthrough/ko/*.md || true)
-	[ -z "$bad" ] || fail "bold that does not close: $bad"
-	printf '%s\n' '**컨트롤 그룹(cgroup)**은' >"$BATS_TEST_TMPDIR/b.md"
-	run -0 env LC_ALL=C.UTF-8 grep -cP '[])`.:!?]\*\*\p{Hangul}' "$BATS_TEST_TMPDIR/b.md"
+# Emphasis that CommonMark (and GitHub's cmark-gfm) cannot close: a
+# closing * or ** after punctuation with a Korean letter right after it,
+# as in "**컨트롤 그룹(cgroup)**은", shows its asterisks. Code blocks left out.
+unclosed_emphasis() {
+	awk '/^[ \t]*```/ { code = !code; next } !code { print FILENAME ":" FNR ": " $0 }' "$@" |
+		LC_ALL=C.UTF-8 grep -P '[])`.:!?]\*{1,2}\p{Hangul}'
+}
+
+@test "walkthrough: bold and italics on a Korean page close before their particle" {
+	run unclosed_emphasis "$KIT"/walkthrough/ko/*.md
+	[ -z "$output" ] || fail "emphasis that does not close (write **컨트롤 그룹**(cgroup)은): $output"
+	# It sees both kinds, and lets the right spelling and code pass.
+	printf '%s\n' '**컨트롤 그룹(cgroup)**은' '*IPC 객체(IPC object)*를' '**컨트롤 그룹**(cgroup)은' \
+		'```console' '$ echo "a.**가"' '```' >"$BATS_TEST_TMPDIR/b.md"
+	run -0 unclosed_emphasis "$BATS_TEST_TMPDIR/b.md"
+	[ "$(wc -l <<<"$output")" -eq 2 ]
 }
 
 @test "walkthrough: the glossary names each namespace and lab, and says why the pictures stay English" {
