@@ -470,6 +470,16 @@ case_cleanup() {
 		while IFS= read -r d; do
 			wait_until 5 rmdir "$d" 2>/dev/null || rmdir "$d"
 		done < <(find "$top" -mindepth 1 -depth -type d ! -path "$top/sbx")
+		# cgroup v2: a case may have handed controllers down from $top, the
+		# sandbox's cgroup root; the next case's process may enter $top
+		# only once they are taken back (no internal processes, EBUSY).
+		if [ -e "$top/cgroup.subtree_control" ]; then
+			local ctrls
+			read -ra ctrls <"$top/cgroup.subtree_control" || true
+			for d in "${ctrls[@]}"; do
+				echo "-$d" >"$top/cgroup.subtree_control" || true
+			done
+		fi
 	done
 }
 
