@@ -336,11 +336,13 @@ cgns_shell() { # [--no-move | --no-mount | --moved]
 	mkdir -p "$dir" "$dir/../b"
 	sh -c '
 		[ "$1" = --no-move ] || echo $$ >"$2/cgroup.procs"
-		[ "$1" != --no-mount ] || exec unshare --cgroup --mount sh -c ": >\"\$R/cgns\" && exec sleep 600"
-		[ "$1" != --moved ] || m="echo \$\$ >$2/../b/cgroup.procs && "
-		exec unshare --cgroup --mount sh -c "${m:-}umount -l \"\$0\" && mount -t cgroup2 nslab-shell \"\$0\" &&
-			: >\"\$R/cgns\" && exec sleep 600" "$3"' sh "${1:-}" "$dir" "$CGNS_V2" &
-	await test -e "$R/cgns"
+		[ "$1" != --no-mount ] || exec unshare --cgroup --mount sh -c "echo \$\$ >\"\$R/cgns\" && exec sleep 600"
+		exec unshare --cgroup --mount sh -c "umount -l \"\$0\" && mount -t cgroup2 nslab-shell \"\$0\" &&
+			echo \$\$ >\"\$R/cgns\" && exec sleep 600" "$3"' sh "${1:-}" "$dir" "$CGNS_V2" &
+	await test -s "$R/cgns"
+	# --moved: moved to a sibling from outside once its namespace is made
+	# (inside, cgroup v2 allows no move out of the namespace's root).
+	[ "${1:-}" != --moved ] || cat "$R/cgns" >"$dir/../b/cgroup.procs"
 }
 
 # Lab 10: sudo unshare --time --fork --monotonic 864000 --boottime 864000 bash.
