@@ -25,8 +25,21 @@ page_matches() {
 		run "$DOCTEST" --list "$page"
 		[ -n "$output" ] || fail "${page#"$KIT"/} shows no transcript of a demo run"
 	done
+	local before after
+	before=$(nslab_snapshot)
 	run "$DOCTEST" "${pages[@]}"
 	echo "$output"
+	# A recipe typed into a root shell that dies half way (or a page whose
+	# recipe forgets a step) leaves its nslab cgroup or link behind; that
+	# is this page's failure, and it is cleared here so that the next
+	# page's recipe does not meet it as "File exists".
+	after=$(nslab_snapshot)
+	if [ "$after" != "$before" ]; then
+		echo "left behind by $1 (before | after):"
+		diff <(echo "$before") <(echo "$after") || true
+		"$KIT/tools/nslab-clean" --yes --quiet || true
+		return 1
+	fi
 	[ "$status" -eq 0 ]
 }
 
