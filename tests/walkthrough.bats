@@ -15,8 +15,11 @@ setup_file() { snapshot_before; }
 # and its twin are listed once here and cannot be doc-tested apart. The
 # twin's code blocks are the English page's byte for byte (the test "every
 # Korean page's code blocks..." below proves it), so its transcripts are
-# the same commands; they are run again all the same, because a transcript
-# that is only compared as text is not a transcript that was run.
+# the same commands. The doctest still reads the twin's own markers (a
+# recipe's "script if ..." line is outside the code blocks) and runs every
+# case of it that differs in command, output or condition; a case the
+# same as one that just matched on the English page is reported as such
+# and not run a second time (about 15 s of the suite).
 page_matches() {
 	require_root
 	local page pages=("$KIT/walkthrough/$1")
