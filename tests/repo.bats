@@ -5,6 +5,7 @@
 # in the VM (/usr/bin/env: 'bash\r').  Skips when the kit is not a git
 # checkout (an unpacked archive, the read-only kit of make vm-check).
 
+# suite: runs beside the others
 load test_helper
 
 require_git_checkout() {

@@ -5,6 +5,7 @@
 # without VirtualBox, so nothing is booted here.  Skips when vagrant is not
 # installed.  Also provision.sh's offline path, with apt stubbed out.
 
+# suite: runs beside the others
 load test_helper
 
 @test "vagrant: the Vagrantfile validates" {

@@ -4,6 +4,7 @@
 # run goes on to its closing line.
 # Observers: tests/run's output on a small bats file made here, and ps.
 
+# suite: runs beside the others
 load test_helper
 
 # Whatever a failed try left (the sleeps carry MARK in their command line).
