@@ -294,6 +294,29 @@ assert_nothing_left() {
 	fi
 }
 
+# in_userns_as_root CMD...: CMD as root of a new user namespace whose maps
+# are the identity over every uid and gid (real root may write those).
+# Under `unshare --map-root-user` only uid 0 is mapped, and that root
+# cannot pass a directory of another owner closed to others - the kit
+# cloned into a 0700 home, as on Debian 13; here every owner is mapped.
+in_userns_as_root() {
+	local go pid self
+	self=$(readlink /proc/self/ns/user)
+	exec {go}<> <(:)
+	# shellcheck disable=SC2016 # the inner shell's own variables
+	unshare --user sh -c 'read -r _ <&3 && exec "$@" 3<&-' sh "$@" 3<&"$go" &
+	pid=$!
+	# unshare execs sh in its own process: once that is in the new
+	# namespace, its maps can be written.
+	wait_until 10 userns_differs "$pid" "$self" || return 1
+	echo "0 0 4294967295" >"/proc/$pid/uid_map"
+	echo "0 0 4294967295" >"/proc/$pid/gid_map"
+	echo go >&"$go"
+	exec {go}<&-
+	wait "$pid"
+}
+userns_differs() { [ "$(readlink "/proc/$1/ns/user" 2>/dev/null)" != "$2" ]; }
+
 # copy_for_nobody DEMO: sets NOBODY_COPY to a copy of DEMO that an
 # unprivileged user can execute, whatever the permissions of the directory
 # the kit was cloned into.  It lives in the test's own temporary directory,
