@@ -1,0 +1,45 @@
+#!/usr/bin/env bats
+# tests/run itself: files marked "# suite: runs beside the others" run in a
+# second bats at the same time as the rest, and what they report counts
+# as much as the rest does.
+# Observers: tests/run's output and exit status, and its JUnit report, on
+# two small bats files made here.
+
+# suite: runs beside the others
+load test_helper
+
+@test "tests/run: a file run beside the others is counted, its failure fails the run, and one report holds both" {
+	local dir=$BATS_TEST_TMPDIR/two t=@test
+	mkdir "$dir"
+	# ($t: a line starting with the word itself would be a test of this file.)
+	cat >"$dir/a-main.bats" <<MAIN
+$t "main passes" { true; }
+$t "main skips" { skip "for the count"; }
+MAIN
+	cat >"$dir/b-beside.bats" <<BESIDE
+# suite: runs beside the others
+$t "beside passes" { true; }
+$t "beside fails" { false; }
+BESIDE
+	# A bats of its own, with none of this one's variables, nor its
+	# libexec directory in PATH (where "bats" is bats' inner script).
+	local path
+	path=$(tr ':' '\n' <<<"$PATH" | grep -v 'bats-core' | paste -sd:)
+	run timeout -k 5 60 env -i PATH="$path" HOME="$HOME" TMPDIR="$BATS_TEST_TMPDIR" \
+		NSLAB_REPORT_DIR="$dir/results" "$KIT/tests/run" "$dir/a-main.bats" "$dir/b-beside.bats"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${lines[-1]}" = "2 passed, 1 failed, 1 skipped" ]
+	# The beside file ran in a second bats: its TAP comes after the note.
+	sed -n '/^# (run beside the above: b-beside.bats)$/,$p' <<<"$output" | grep -q '^not ok 2 beside fails'
+	# The failure is repeated at the end, with the others'.
+	sed -n '/^==== the 1 failing test(s)/,$p' <<<"$output" | grep -q '^not ok 2 beside fails'
+	# One JUnit report, both files in it.
+	grep -c '<testsuite ' "$dir/results/report.xml" | grep -qx 2
+	grep -q 'testsuite name="a-main.bats"' "$dir/results/report.xml"
+	grep -q 'testsuite name="b-beside.bats"' "$dir/results/report.xml"
+	[ "$(grep -c '^</testsuites>' "$dir/results/report.xml")" -eq 1 ]
+	# And the TAP of both is in check.log.
+	grep -q '^ok 1 main passes' "$dir/results/check.log"
+	grep -q '^not ok 2 beside fails' "$dir/results/check.log"
+}
