@@ -308,7 +308,12 @@ in_userns_as_root() {
 	pid=$!
 	# unshare execs sh in its own process: once that is in the new
 	# namespace, its maps can be written.
-	wait_until 10 userns_differs "$pid" "$self" || return 1
+	if ! wait_until 10 userns_differs "$pid" "$self"; then
+		kill "$pid" # still waiting on its pipe: not reaped, its PID is its own
+		wait "$pid"
+		exec {go}<&-
+		return 1
+	fi
 	echo "0 0 4294967295" >"/proc/$pid/uid_map"
 	echo "0 0 4294967295" >"/proc/$pid/gid_map"
 	echo go >&"$go"
