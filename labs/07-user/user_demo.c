@@ -126,12 +126,13 @@ static int child_main(void *arg)
 	what_it_can_do();
 	if (write(to_parent[1], "x", 1) != 1) /* "story told" */
 		die(errno, "write(sync pipe)");
-	if (!opts.shell) {
-		/* Stay, and with us our two namespaces, until the parent hangs up. */
-		while (read(to_child[0], &byte, 1) > 0)
-			;
+	/* Stay, and with us our two namespaces, until the parent hangs up.  It
+	 * has told the host's side by then, so a shell starts after the last
+	 * line of the story, not in the middle of it. */
+	while (read(to_child[0], &byte, 1) > 0)
+		;
+	if (!opts.shell)
 		return ok ? 0 : 1;
-	}
 	execl(sh, sh, (char *)NULL); /* O_CLOEXEC closes the pipes */
 	die(errno, "execl(\"%s\")", sh);
 }

@@ -28,7 +28,6 @@
 #include <sys/msg.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static struct demo_opts opts;
@@ -150,19 +149,22 @@ static int child_main(void *shell)
 	char go;
 
 	child_begin();
-	close(to_child[1]), close(to_parent[0]); /* only the parent's copies may hold EOF back */
+	close(to_child[1]); /* only the parent's copies may hold EOF back */
+	close(to_parent[0]);
 	if (read(to_child[0], &go, 1) != 1 || look_inside() != 0)
 		return EXIT_RUNTIME;
 	create_inside();
 	mqueue_inside();
 	if (write(to_parent[1], "x", 1) != 1) /* "made them" */
 		die(errno, "write(sync pipe)");
+	/* Until the parent hangs up, having told step 6: a shell then starts
+	 * after the story's last line, not in the middle of it. */
+	while (read(to_child[0], &go, 1) > 0)
+		;
 	if (opts.shell) {
 		execl(shell, shell, (char *)NULL);
 		die(errno, "execl(\"%s\")", (char *)shell);
 	}
-	while (read(to_child[0], &go, 1) > 0)
-		;
 	return 0; /* removing nothing, on purpose: see step 7 */
 }
 
@@ -202,12 +204,9 @@ static bool look_from_host(void)
  * background, so Shmem is read again for up to 2 s until it has fallen. */
 static void watch_segment_go(void)
 {
-	struct timespec tick = { .tv_nsec = 20 * 1000 * 1000 };
-	long now = shmem_kb(), fall = (long)mib * 1024 / 2; /* half of it, at least */
+	long fall = (long)mib * 1024 / 2; /* half of it, at least */
+	long now = shmem_wait_fall(shmem_with, fall);
 
-	for (int i = 0; i < 100 && shmem_with - now < fall && !nslab_interrupted; i++)
-		if (nanosleep(&tick, NULL) == 0)
-			now = shmem_kb();
 	if (nslab_interrupted)
 		return;
 	step(7, "the child has exited; Shmem in /proc/meminfo: %ld kB -> %ld kB", shmem_with, now);
@@ -266,8 +265,9 @@ int main(int argc, char **argv)
 	watch_child(child);
 	step(2, "clone(CLONE_NEWIPC|CLONE_NEWNS) -> child %d (its own IPC namespace)", (int)child);
 	note("the new mount namespace is for step 5's mqueue mount only");
-	close(to_child[0]), close(to_parent[1]); /* the child's copies alone decide EOF */
-	if (write(to_child[1], "x", 1) != 1)	 /* "step 2 is told: go on" */
+	close(to_child[0]); /* the child's copies alone decide EOF */
+	close(to_parent[1]);
+	if (write(to_child[1], "x", 1) != 1) /* "step 2 is told: go on" */
 		warn_errno(errno, "write(sync pipe)");
 
 	/* No byte back: the child failed (it said why), or Ctrl-C came. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <time.h>
 
 /* The kit's keys.  A PID is below 2^22 (PID_MAX_LIMIT), so PID + base fits. */
 const key_t kit_key_base = 0x6e000000;
@@ -107,4 +108,17 @@ long shmem_kb(void)
 			kb = -1;
 	fclose(f);
 	return kb;
+}
+
+/* The kernel frees a dead namespace's segment a little later, in a worker:
+ * look every 20 ms. */
+long shmem_wait_fall(long from, long fall)
+{
+	struct timespec tick = { .tv_nsec = 20 * 1000 * 1000 };
+	long now = shmem_kb();
+
+	for (int i = 0; i < 100 && from - now < fall && !nslab_interrupted; i++)
+		if (nanosleep(&tick, NULL) == 0)
+			now = shmem_kb();
+	return now;
 }

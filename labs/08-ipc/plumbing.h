@@ -11,6 +11,8 @@
 void parse_args(int argc, char **argv, struct demo_opts *opts, key_t *key, unsigned *mib);
 int sysvipc_count(const char *kind);
 long shmem_kb(void);
+/* Shmem after it fell by FALL kB from FROM, or after 2 s, or a signal. */
+long shmem_wait_fall(long from, long fall);
 /* The kit's keys: 0x6e000000 + a PID (or --key). */
 extern const key_t kit_key_base;
 extern const unsigned kit_key_count;

@@ -100,7 +100,8 @@ static int child_main(void *arg)
 	(void)arg;
 	child_begin();
 	/* Our copies of the parent's ends go, or they would hold EOF back. */
-	close(to_parent[0]), close(to_child[1]);
+	close(to_parent[0]);
+	close(to_child[1]);
 	if (read(to_child[0], &go, 1) != 1) /* until step 4 is told */
 		return EXIT_RUNTIME;
 	code = show_clocks_inside();
