@@ -87,6 +87,30 @@ setup() {
 	done < <(demo_table)
 }
 
+@test "reliability: --shell starts the shell after the story's last line, never in the middle of it" {
+	require_root
+	require_cmd strace
+	local expect demo out between st
+	# strace (not following the child) holds each write() of the demo's
+	# own process back by 20 ms: were the shell let go before the host's
+	# side of the story was told, its lines would land between the two
+	# words the shell prints 0.3 s apart.
+	while read -r expect demo; do
+		# shellcheck disable=SC2086 # the table's options, split on purpose
+		$demo --help 2>/dev/null | grep -q -- '--shell' || continue
+		st=0
+		# shellcheck disable=SC2086
+		out=$(printf 'echo MARK1\nsleep 0.3\necho MARK2\nexit 7\n' |
+			strace -o /dev/null -e trace=write -e inject=write:delay_enter=20000 \
+				$demo --quiet --shell 2>&1) || st=$?
+		[ "$st" = 7 ] || fail "$demo --shell: exit $st, not the shell's 7: $out"
+		between=$(sed -n '/^MARK1$/,/^MARK2$/p' <<<"$out" | grep -c '==>' || true)
+		[ "$between" = 0 ] || fail "$demo --shell: the story went on while its shell ran:
+$out"
+		grep -qx MARK2 <<<"$out" || fail "$demo --shell: the shell did not run: $out"
+	done < <(demo_table)
+}
+
 @test "reliability: bad input to every demo exits 2 with usage and creates nothing" {
 	local before long_name long_path
 	before=$(nslab_snapshot)
