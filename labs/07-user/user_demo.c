@@ -252,7 +252,7 @@ int main(int argc, char **argv)
 			shell_owns_terminal();
 		}
 	}
-	close(to_child[1]); /* hang up: the child returns (a shell waits for exit) */
+	close(to_child[1]); /* hang up: the child returns, or becomes its shell */
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			die(errno, "waitpid(%d)", (int)child);

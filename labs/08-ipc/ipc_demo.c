@@ -143,7 +143,7 @@ static void mqueue_inside(void)
 }
 
 /* The child: steps 3 to 5 in its new IPC namespace, then it keeps that
- * namespace alive until the parent closes its pipe (or becomes SHELL). */
+ * namespace alive until the parent closes its pipe, then becomes SHELL. */
 static int child_main(void *shell)
 {
 	char go;
@@ -287,7 +287,7 @@ int main(int argc, char **argv)
 			shell_owns_terminal();
 		}
 	}
-	close(to_child[1]); /* EOF: the child may end now (a shell ends by itself) */
+	close(to_child[1]); /* EOF: the child ends now (or becomes its shell) */
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			die(errno, "waitpid(%d)", (int)child);
