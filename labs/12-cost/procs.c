@@ -193,22 +193,27 @@ long proc_kib(const char *path, const char *names)
 	return total;
 }
 
-/* Still: moving by less than COUNT/4 KiB (at least 16) in 100 ms.  Frees
- * that come after an RCU grace period or in a kernel worker are over then. */
+/* Still: two readings 50 ms apart within COUNT/4 KiB (at least 16) of each
+ * other.  Frees that come after an RCU grace period or in a kernel worker
+ * are over by then (here the counters drop 10-20 ms after the last exit).
+ * A reading every 10 ms, each compared with the one 50 ms before it, ends
+ * the wait soon after the counters stop, not at the next whole period;
+ * 5 s at most, for a machine whose counters never rest. */
 long settle(const char *names, long count)
 {
-	long last = proc_kib("/proc/meminfo", names);
+	enum { STEP_US = 10000, APART = 5, MAX_STEPS = 500 };
+	long seen[APART];
 	long tolerance = count / 4 > 16 ? count / 4 : 16;
-	long now;
+	long now = proc_kib("/proc/meminfo", names);
 
-	for (int i = 0; i < 50 && !nslab_interrupted; i++) {
-		usleep(100000);
+	for (int i = 0; i < MAX_STEPS && !nslab_interrupted; i++) {
+		seen[i % APART] = now; /* the reading of step i, kept until step i + APART */
+		usleep(STEP_US);
 		now = proc_kib("/proc/meminfo", names);
-		if (now - last < tolerance && last - now < tolerance)
+		if (i + 1 >= APART && labs(now - seen[(i + 1) % APART]) < tolerance)
 			return now;
-		last = now;
 	}
-	return last;
+	return now;
 }
 
 /* Found from /proc/self/exe. */
