@@ -15,51 +15,74 @@ setup() {
 # The random moments: kill_at_random, without_bats and enough_interrupted
 # in test_helper.bash.
 
+# kill_every_demo_at_once SIGNAL...: for every row of demo_table, at the
+# same time, a plain bash that signals 20 runs of that demo at random
+# moments with each SIGNAL in turn; row N's lines go to $DIR/N.SIGNAL, and
+# "EXPECT DEMO" to $DIR/N.  (Two of each demo at once is a test below: the
+# demos share nothing, and under each other's load the spans adapt as
+# ever.)  Sets ROWS to the number of rows.
+kill_every_demo_at_once() {
+	local expect demo sig
+	DIR=$BATS_TEST_TMPDIR/random ROWS=0
+	mkdir -p "$DIR"
+	while read -r expect demo; do
+		echo "$expect $demo" >"$DIR/$ROWS"
+		for sig in "$@"; do
+			# shellcheck disable=SC2086 # $demo is the program and its options
+			without_bats kill_at_random "$sig" 20 $demo >"$DIR/$ROWS.$sig"
+		done 3>&- &
+		ROWS=$((ROWS + 1))
+	done < <(demo_table)
+	wait
+}
+
 @test "reliability: SIGKILL at random moments, then nslab-clean --yes, leaves nothing (20 per demo)" {
 	require_root
-	local before expect demo
+	local before expect demo i
 	before=$(nslab_snapshot)
-	while read -r expect demo; do
-		# shellcheck disable=SC2086 # $demo is the program and its options
-		run without_bats kill_at_random KILL 20 $demo
+	kill_every_demo_at_once KILL
+	for ((i = 0; i < ROWS; i++)); do
+		read -r expect demo <"$DIR/$i"
 		echo "$demo:"
-		echo "$output"
-		enough_interrupted KILL 20 "$output"
-		"$NSLAB_CLEAN" --yes --quiet
-		[ "$(nslab_snapshot)" = "$before" ] || {
-			echo "left after SIGKILLs of $demo and nslab-clean:"
-			diff <(echo "$before") <(nslab_snapshot)
-			return 1
-		}
-		# ...and a normal run right after still works.
+		cat "$DIR/$i.KILL"
+		enough_interrupted KILL 20 "$(cat "$DIR/$i.KILL")"
+	done
+	"$NSLAB_CLEAN" --yes --quiet
+	[ "$(nslab_snapshot)" = "$before" ] || {
+		echo "left after SIGKILLs of every demo and nslab-clean:"
+		diff <(echo "$before") <(nslab_snapshot)
+		return 1
+	}
+	# ...and a normal run right after still works.
+	while read -r expect demo; do
 		# shellcheck disable=SC2086
 		run $demo --quiet
-		[ "$status" -eq "$expect" ]
+		[ "$status" -eq "$expect" ] || fail "$demo after nslab-clean: exit $status, not $expect"
 	done < <(demo_table)
 }
 
 @test "reliability: SIGTERM and SIGINT at random moments leave nothing, with no help (20 per signal and demo)" {
 	require_root
-	local before expect demo sig bad
+	local before expect demo sig bad i
 	before=$(nslab_snapshot)
-	while read -r expect demo; do
+	kill_every_demo_at_once TERM INT
+	for ((i = 0; i < ROWS; i++)); do
+		read -r expect demo <"$DIR/$i"
 		for sig in TERM INT; do
-			# shellcheck disable=SC2086
-			run without_bats kill_at_random "$sig" 20 $demo
-			echo "$demo:"
-			echo "$output"
+			echo "$demo, SIG$sig:"
+			cat "$DIR/$i.$sig"
 			# Every run ended normally or through the signal...
-			bad=$(grep -E '^run ' <<<"$output" | grep -vE "status ($expect|130|143), " || true)
+			bad=$(grep -E '^run ' "$DIR/$i.$sig" | grep -vE "status ($expect|130|143), " || true)
 			[ -z "$bad" ] || fail "ended otherwise: $bad"
 			# ...and most of them through the signal.
-			enough_interrupted "$sig" 20 "$output"
-			[ "$(nslab_snapshot)" = "$before" ] || {
-				echo "left after SIG$sig of $demo:"
-				diff <(echo "$before") <(nslab_snapshot)
-				return 1
-			}
+			enough_interrupted "$sig" 20 "$(cat "$DIR/$i.$sig")"
 		done
-	done < <(demo_table)
+	done
+	[ "$(nslab_snapshot)" = "$before" ] || {
+		echo "left after SIGTERMs and SIGINTs of every demo:"
+		diff <(echo "$before") <(nslab_snapshot)
+		return 1
+	}
 }
 
 @test "reliability: two instances of each demo at once both succeed" {
@@ -90,27 +113,41 @@ setup() {
 @test "reliability: --shell starts the shell after the story's last line, never in the middle of it" {
 	require_root
 	require_cmd strace
-	local expect demo out between st
+	local expect demo out between st n=0 i
+	local dir=$BATS_TEST_TMPDIR/shell
+	mkdir -p "$dir"
 	# strace (not following the child) holds each write() of the demo's
 	# own process back by 20 ms: were the shell let go before the host's
 	# side of the story was told, its lines would land between the two
-	# words the shell prints 0.3 s apart.  (LeakSanitizer cannot run under
+	# words the shell prints 0.3 s apart.  Every demo with --shell at once
+	# (each run is mostly waiting).  (LeakSanitizer cannot run under
 	# ptrace: in a SANITIZE=1 build it is off for these runs.)
 	while read -r expect demo; do
+		demo=${demo%% -- *} # (mini_container's row names a command)
 		# shellcheck disable=SC2086 # the table's options, split on purpose
 		$demo --help 2>/dev/null | grep -q -- '--shell' || continue
-		st=0
-		# shellcheck disable=SC2086
-		out=$(printf 'echo MARK1\nsleep 0.3\necho MARK2\nexit 7\n' |
-			strace -o /dev/null -e trace=write -e inject=write:delay_enter=20000 \
-				env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-				$demo --quiet --shell 2>&1) || st=$?
+		echo "$demo" >"$dir/$n"
+		{
+			st=0
+			# shellcheck disable=SC2086
+			printf 'echo MARK1\nsleep 0.3\necho MARK2\nexit 7\n' |
+				strace -o /dev/null -e trace=write -e inject=write:delay_enter=20000 \
+					env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+					$demo --quiet --shell >"$dir/$n.out" 2>&1 || st=$?
+			echo "$st" >"$dir/$n.status"
+		} 3>&- &
+		n=$((n + 1))
+	done < <(demo_table)
+	wait
+	[ "$n" -eq 11 ] || fail "$n demos have --shell, not 11"
+	for ((i = 0; i < n; i++)); do
+		demo=$(cat "$dir/$i") out=$(cat "$dir/$i.out") st=$(cat "$dir/$i.status")
 		[ "$st" = 7 ] || fail "$demo --shell: exit $st, not the shell's 7: $out"
 		between=$(sed -n '/^MARK1$/,/^MARK2$/p' <<<"$out" | grep -c '==>' || true)
 		[ "$between" = 0 ] || fail "$demo --shell: the story went on while its shell ran:
 $out"
 		grep -qx MARK2 <<<"$out" || fail "$demo --shell: the shell did not run: $out"
-	done < <(demo_table)
+	done
 }
 
 @test "reliability: bad input to every demo exits 2 with usage and creates nothing" {
