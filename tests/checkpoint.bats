@@ -517,14 +517,17 @@ case_cleanup() {
 
 @test "checkpoint --watch: on a terminal it redraws every 2 s until Ctrl-C" {
 	require_root
-	require_cmd script mkfifo
+	require_cmd script mkfifo timeout
 	# script reads its keys from a fifo, and a typist beside it presses
 	# Ctrl-C (the byte 0x03, which the terminal turns into SIGINT) once the
 	# second drawing is on the screen, as a student would; between the two
-	# lies the 2 s pause.  (script runs in the foreground: a background job
-	# of a script would ignore SIGINT.)  The Ctrl-C lands in the next pause
-	# (the last result stands: 1, not done) or, on a slow machine, in the
-	# second check while it is still drawing (interrupted: 130).
+	# lies the 2 s pause.  script runs in the foreground (a background job
+	# of a script starts with SIGINT ignored), with SIGINT at its default
+	# (CI may start the whole run with it ignored, and a bash script cannot
+	# catch a signal ignored when it started), for 60 s at most.  The
+	# Ctrl-C lands in the next pause (the last result stands: 1, not done)
+	# or, on a slow machine, in the second check while it is still drawing
+	# (interrupted: 130).
 	run sandbox '
 		mkfifo "$R/keys" && exec 7<>"$R/keys" || exit 90
 		drawn() { [ "$(grep -c "==> Lab 01: " "$R/screen" 2>/dev/null)" -ge "$1" ]; }
@@ -536,7 +539,8 @@ case_cleanup() {
 			echo "apart: $(((t2 - t1) / 1000)) ms" >"$R/apart"
 			printf "\003" >&7
 		) &
-		script -qfec "$CHECKPOINT --watch 01" /dev/null <&7 >"$R/screen" 2>&1
+		env --default-signal=INT timeout -k 5 60 \
+			script -qfec "$CHECKPOINT --watch 01" /dev/null <&7 >"$R/screen" 2>&1
 		status=$?
 		wait $!
 		cat "$R/screen" "$R/apart"
