@@ -17,6 +17,11 @@
 
 load test_helper
 
+# Every case is in a sandbox of its own, so tests/run lets this file's
+# tests run side by side (test_helper.bash keeps every other file in
+# order).  Its last test waits until it is the only one still running.
+unset BATS_NO_PARALLELIZE_WITHIN_FILE
+
 CHECKPOINT=$KIT/tools/checkpoint
 
 setup_file() { snapshot_before; }
@@ -184,9 +189,10 @@ chroot_shell() { # [--no-proc | --no-pid | --no-mount]
 	--no-pid) how=(unshare --mount) ;;
 	--no-mount) how=(unshare --pid --fork) ;;
 	esac
-	rm -f "$ROOTFS/nslab-ckpt-ready"
-	sleep 600 | "${how[@]}" chroot "$ROOTFS" sh -c "$mnt: >/nslab-ckpt-ready && read -r x" &
-	await test -e "$ROOTFS/nslab-ckpt-ready"
+	# (Named after the case's directory: another test may share the rootfs.)
+	local ready=nslab-ckpt-ready${R//[!a-zA-Z0-9]/_}
+	sleep 600 | "${how[@]}" chroot "$ROOTFS" sh -c "$mnt: >/$ready && read -r x" &
+	await test -e "$ROOTFS/$ready"
 }
 
 # Lab 04: the page's whole experiment, up to the ping.
@@ -444,7 +450,11 @@ ROOTFS=$BATS_FILE_TMPDIR/rootfs
 export ROOTFS
 # Lab 03's root filesystem, made the page's way (tools/mkrootfs ~/rootfs).
 need_rootfs() {
-	[ -x "$ROOTFS/bin/sh" ] || "$MKROOTFS" --quiet "$ROOTFS" || fail "mkrootfs failed"
+	# One build, whichever test asks first; the others wait for it.
+	{
+		flock 9
+		[ -x "$ROOTFS/bin/sh" ] || "$MKROOTFS" --quiet "$ROOTFS" || fail "mkrootfs failed"
+	} 9>"$ROOTFS.lock"
 }
 
 # cases SANDBOX...: one case a line, "STATUS|NOT DONE|SCRIPT|TEXT" (no | in SCRIPT):
@@ -845,6 +855,13 @@ total tests=37 failures=16 skipped=18'
 	[ "$(hostname)" = "$before" ]
 }
 
+# The other tests of this file still running: their bats processes (and
+# for a second after each, its watchdog, a copy of the same process).
+others_running() {
+	pgrep -af "bats-exec-test .*/${BATS_TEST_FILENAME##*/} test_" | grep -v -- " $BATS_TEST_NAME "
+}
+
 @test "checkpoint: nothing named nslab is left behind" {
+	wait_until 600 eval '! others_running >/dev/null'
 	assert_nothing_left
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # tests/run itself: files marked "# suite: runs beside the others" run in a
 # second bats at the same time as the rest, and what they report counts
-# as much as the rest does.
-# Observers: tests/run's output and exit status, and its JUnit report, on
-# two small bats files made here.
+# as much as the rest does; a file that allows it runs its tests side by
+# side, every other file in order.
+# Observers: tests/run's output and exit status, its JUnit report, and
+# logs the tests write, on small bats files made here.
 
 # suite: runs beside the others
 load test_helper
@@ -42,4 +43,36 @@ BESIDE
 	# And the TAP of both is in check.log.
 	grep -q '^ok 1 main passes' "$dir/results/check.log"
 	grep -q '^not ok 2 beside fails' "$dir/results/check.log"
+}
+
+@test "tests/run: a file that allows it runs its tests side by side, every other file in order; NSLAB_TEST_JOBS is checked" {
+	local dir=$BATS_TEST_TMPDIR/jobs t=@test
+	mkdir "$dir"
+	# Two tests a file; each writes "start" and, 0.5 s later, "end" to its
+	# file's log.  Side by side the log reads start start end end.
+	# shellcheck disable=SC2016 # expanded in the file made here
+	local body='{ echo start >>"$LOG"; sleep 0.5; echo end >>"$LOG"; }'
+	printf '%s\n' "load '$KIT/tests/test_helper'" "LOG=$dir/order.log" \
+		"$t \"one\" $body" "$t \"two\" $body" >"$dir/a-order.bats"
+	printf '%s\n' "load '$KIT/tests/test_helper'" "unset BATS_NO_PARALLELIZE_WITHIN_FILE" "LOG=$dir/side.log" \
+		"$t \"one\" $body" "$t \"two\" $body" >"$dir/b-side.bats"
+	local path
+	path=$(tr ':' '\n' <<<"$PATH" | grep -v 'bats-core' | paste -sd:)
+	run timeout -k 5 60 env -i PATH="$path" HOME="$HOME" TMPDIR="$BATS_TEST_TMPDIR" \
+		NSLAB_REPORT_DIR="$dir/results" "$KIT/tests/run" "$dir/a-order.bats" "$dir/b-side.bats"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "4 passed, 0 failed, 0 skipped" ]
+	[ "$(paste -sd' ' "$dir/order.log")" = "start end start end" ]
+	[ "$(paste -sd' ' "$dir/side.log")" = "start start end end" ]
+	# With NSLAB_TEST_JOBS=1 the side-by-side file keeps its order too.
+	rm "$dir/side.log"
+	run -0 timeout -k 5 60 env -i PATH="$path" HOME="$HOME" TMPDIR="$BATS_TEST_TMPDIR" NSLAB_TEST_JOBS=1 \
+		NSLAB_REPORT_DIR="$dir/results" "$KIT/tests/run" "$dir/b-side.bats"
+	[ "$(paste -sd' ' "$dir/side.log")" = "start end start end" ]
+	local bad
+	for bad in 0 00 x -1; do
+		run -2 env NSLAB_TEST_JOBS="$bad" "$KIT/tests/run" "$dir/a-order.bats"
+		[[ "$output" == *"NSLAB_TEST_JOBS must be a number from 1 up, not '$bad'"* ]]
+	done
 }

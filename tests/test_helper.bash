@@ -8,6 +8,11 @@
 
 bats_require_minimum_version 1.5.0
 
+# tests/run may run a file's tests side by side (bats --jobs): only a
+# file that says so, by unsetting this after loading us.  The others look
+# at the whole machine, test after test, and keep their order.
+BATS_NO_PARALLELIZE_WITHIN_FILE=true
+
 KIT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 UTS_DEMO=$KIT/labs/01-uts/uts_demo
 export NO_COLOR=1
