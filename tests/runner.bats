@@ -48,17 +48,19 @@ BESIDE
 @test "tests/run: a file that allows it runs its tests side by side, every other file in order; NSLAB_TEST_JOBS is checked" {
 	local dir=$BATS_TEST_TMPDIR/jobs t=@test
 	mkdir "$dir"
-	# Two tests a file; each writes "start" and, 0.5 s later, "end" to its
-	# file's log.  Side by side the log reads start start end end.
-	# shellcheck disable=SC2016 # expanded in the file made here
-	local body='{ echo start >>"$LOG"; sleep 0.5; echo end >>"$LOG"; }'
-	printf '%s\n' "load '$KIT/tests/test_helper'" "LOG=$dir/order.log" \
+	# Two tests a file; each writes "start" to its file's log, waits up to
+	# WAIT seconds for the other's "start", then writes "end".  Side by
+	# side the log reads start start end end, one after the other start
+	# end start end (however slow the machine: each waits for the other).
+	# shellcheck disable=SC2016 # expanded in the files made here
+	local body='{ echo start >>"$LOG"; for ((i = 0; i < WAIT * 50; i++)); do [ "$(grep -c start "$LOG")" -lt 2 ] || break; sleep 0.02; done; echo end >>"$LOG"; }'
+	printf '%s\n' "load '$KIT/tests/test_helper'" "LOG=$dir/order.log WAIT=1" \
 		"$t \"one\" $body" "$t \"two\" $body" >"$dir/a-order.bats"
-	printf '%s\n' "load '$KIT/tests/test_helper'" "unset BATS_NO_PARALLELIZE_WITHIN_FILE" "LOG=$dir/side.log" \
-		"$t \"one\" $body" "$t \"two\" $body" >"$dir/b-side.bats"
+	printf '%s\n' "load '$KIT/tests/test_helper'" "unset BATS_NO_PARALLELIZE_WITHIN_FILE" \
+		"LOG=$dir/side.log WAIT=\${WAIT:-60}" "$t \"one\" $body" "$t \"two\" $body" >"$dir/b-side.bats"
 	local path
 	path=$(tr ':' '\n' <<<"$PATH" | grep -v 'bats-core' | paste -sd:)
-	run timeout -k 5 60 env -i PATH="$path" HOME="$HOME" TMPDIR="$BATS_TEST_TMPDIR" \
+	run timeout -k 5 120 env -i PATH="$path" HOME="$HOME" TMPDIR="$BATS_TEST_TMPDIR" \
 		NSLAB_REPORT_DIR="$dir/results" "$KIT/tests/run" "$dir/a-order.bats" "$dir/b-side.bats"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -67,7 +69,7 @@ BESIDE
 	[ "$(paste -sd' ' "$dir/side.log")" = "start start end end" ]
 	# With NSLAB_TEST_JOBS=1 the side-by-side file keeps its order too.
 	rm "$dir/side.log"
-	run -0 timeout -k 5 60 env -i PATH="$path" HOME="$HOME" TMPDIR="$BATS_TEST_TMPDIR" NSLAB_TEST_JOBS=1 \
+	run -0 timeout -k 5 60 env -i PATH="$path" HOME="$HOME" TMPDIR="$BATS_TEST_TMPDIR" NSLAB_TEST_JOBS=1 WAIT=1 \
 		NSLAB_REPORT_DIR="$dir/results" "$KIT/tests/run" "$dir/b-side.bats"
 	[ "$(paste -sd' ' "$dir/side.log")" = "start end start end" ]
 	local bad
