@@ -9,6 +9,18 @@
 # suite: runs beside the others
 load test_helper
 
+# run_alone [VAR=VALUE...] FILE...: tests/run on FILEs in a bats of its own,
+# with none of this one's variables, nor its libexec directory in PATH
+# (where "bats" is bats' inner script), its report in $DIR/results; 120 s
+# at most.  Its output and status as `run` gives them.
+run_alone() {
+	local path
+	path=$(tr ':' '\n' <<<"$PATH" | grep -v 'bats-core' | paste -sd:)
+	run timeout -k 5 120 env -i PATH="$path" HOME="$HOME" TMPDIR="$BATS_TEST_TMPDIR" \
+		NSLAB_REPORT_DIR="$DIR/results" "$@"
+	echo "$output"
+}
+
 @test "tests/run: a file run beside the others is counted, its failure fails the run, and one report holds both" {
 	local dir=$BATS_TEST_TMPDIR/two t=@test
 	mkdir "$dir"
@@ -22,13 +34,7 @@ MAIN
 $t "beside passes" { true; }
 $t "beside fails" { false; }
 BESIDE
-	# A bats of its own, with none of this one's variables, nor its
-	# libexec directory in PATH (where "bats" is bats' inner script).
-	local path
-	path=$(tr ':' '\n' <<<"$PATH" | grep -v 'bats-core' | paste -sd:)
-	run timeout -k 5 60 env -i PATH="$path" HOME="$HOME" TMPDIR="$BATS_TEST_TMPDIR" \
-		NSLAB_REPORT_DIR="$dir/results" "$KIT/tests/run" "$dir/a-main.bats" "$dir/b-beside.bats"
-	echo "$output"
+	DIR=$dir run_alone "$KIT/tests/run" "$dir/a-main.bats" "$dir/b-beside.bats"
 	[ "$status" -eq 1 ]
 	[ "${lines[-1]}" = "2 passed, 1 failed, 1 skipped" ]
 	# The beside file ran in a second bats: its TAP comes after the note.
@@ -58,19 +64,15 @@ BESIDE
 		"$t \"one\" $body" "$t \"two\" $body" >"$dir/a-order.bats"
 	printf '%s\n' "load '$KIT/tests/test_helper'" "unset BATS_NO_PARALLELIZE_WITHIN_FILE" \
 		"LOG=$dir/side.log WAIT=\${WAIT:-60}" "$t \"one\" $body" "$t \"two\" $body" >"$dir/b-side.bats"
-	local path
-	path=$(tr ':' '\n' <<<"$PATH" | grep -v 'bats-core' | paste -sd:)
-	run timeout -k 5 120 env -i PATH="$path" HOME="$HOME" TMPDIR="$BATS_TEST_TMPDIR" \
-		NSLAB_REPORT_DIR="$dir/results" "$KIT/tests/run" "$dir/a-order.bats" "$dir/b-side.bats"
-	echo "$output"
+	DIR=$dir run_alone "$KIT/tests/run" "$dir/a-order.bats" "$dir/b-side.bats"
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = "4 passed, 0 failed, 0 skipped" ]
 	[ "$(paste -sd' ' "$dir/order.log")" = "start end start end" ]
 	[ "$(paste -sd' ' "$dir/side.log")" = "start start end end" ]
 	# With NSLAB_TEST_JOBS=1 the side-by-side file keeps its order too.
 	rm "$dir/side.log"
-	run -0 timeout -k 5 60 env -i PATH="$path" HOME="$HOME" TMPDIR="$BATS_TEST_TMPDIR" NSLAB_TEST_JOBS=1 WAIT=1 \
-		NSLAB_REPORT_DIR="$dir/results" "$KIT/tests/run" "$dir/b-side.bats"
+	DIR=$dir run_alone NSLAB_TEST_JOBS=1 WAIT=1 "$KIT/tests/run" "$dir/b-side.bats"
+	[ "$status" -eq 0 ]
 	[ "$(paste -sd' ' "$dir/side.log")" = "start end start end" ]
 	local bad
 	for bad in 0 00 x -1; do
