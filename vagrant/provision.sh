@@ -61,8 +61,8 @@ packages=(
 	sudo
 	# The safety tests watch which processes a demo signals (strace -f).
 	strace
-	# xmllint: the checkpoint's tests check its JUnit XML with it where
-	# there is no python3 (a minimal Debian, as in make distro-check).
+	# xmllint: the checkpoint's tests read its JUnit XML with it (a
+	# minimal Debian, as in make distro-check, has no python3 to do it).
 	libxml2-utils
 )
 if [ "$vm_check" = 1 ]; then
