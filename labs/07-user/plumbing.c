@@ -187,9 +187,12 @@ noreturn void refused(int err, const char *call)
 	fflush(stdout);
 	fprintf(stderr, "%s: %s failed: %s (%s)\n", nslab_prog, call, errname(err), strerror(err));
 	if (err == ENOSPC && max >= 0) {
+		/* Since Linux 4.9 nesting deeper than 32 says ENOSPC too (EUSERS before). */
 		fprintf(stderr, "    user.max_user_namespaces is %ld: %s\n", max,
-			max == 0 ? "no user namespace may be created at all"
-				 : "that many exist already for this user or namespace");
+			max == 0
+				? "no user namespace may be created at all"
+				: "that many exist already for this user or namespace,\n"
+				  "    or this one would nest deeper than 32, the kernel's fixed limit");
 		fprintf(stderr,
 			"    a higher limit: sudo sysctl -w user.max_user_namespaces=10000\n");
 	} else if (denied && debian == 0 && outer_euid() != 0) {
@@ -222,9 +225,6 @@ noreturn void refused(int err, const char *call)
 		fprintf(stderr,
 			"    without privilege a map may hold one line, for your own id, and be\n"
 			"    written once; the gid map only after setgroups is denied\n");
-	} else if (err == EUSERS) {
-		fprintf(stderr,
-			"    user namespaces nest at most 32 deep, and this one would be deeper\n");
 	} else if (denied) {
 		fprintf(stderr,
 			"    none of the known switches explains it (inside a container, whose\n"

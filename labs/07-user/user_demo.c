@@ -23,7 +23,7 @@
 
 static struct demo_opts opts;
 static const char *hostname = "nslab-user";
-static const char secret[] = "/etc/shadow"; /* root's, mode 0640: root-only */
+static const char secret[] = "/etc/shadow"; /* mode 0640, root:shadow: not ours */
 static int to_child[2], to_parent[2];	    /* one byte each way; EOF means "done" */
 static pid_t child;
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
