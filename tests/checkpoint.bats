@@ -226,8 +226,8 @@ memory_shell() { # [--no-limit | --swap-later | --no-oom]
 	echo 32M >"nslab-shell/$limit"
 	[ ! -e "nslab-shell/$swap" ] || if [ "$CG_V" = 2 ]; then echo 0 >"nslab-shell/$swap"; else echo 32M >"nslab-shell/$swap"; fi
 	[ "$b" != --no-oom ] || return 0
-	# The page's "echo $$ > nslab-shell/cgroup.procs; head -c 100M /dev/zero | tail".
-	sh -c 'echo $$ >nslab-shell/cgroup.procs && head -c 100M /dev/zero | tail' 2>/dev/null
+	# The page's "echo $$ > nslab-shell/cgroup.procs", then its guarded "{ tail /dev/zero; }".
+	sh -c 'echo $$ >nslab-shell/cgroup.procs && { tail /dev/zero; }' 2>/dev/null
 	# (--swap-later: swap let back in after the kill: the limit no longer holds alone.)
 	[ "$b" != --swap-later ] || if [ "$CG_V" = 2 ]; then echo max >"nslab-shell/$swap"; else echo 64M >"nslab-shell/$swap"; fi
 	cd / || return 1
