@@ -80,7 +80,7 @@ start_bench() {
 	[[ "$output" != *"the medians"* ]]
 }
 
-@test "nsbench: a UTS namespace is freed at once, a network namespace only later" {
+@test "nsbench: a UTS namespace is freed at once, a network or IPC namespace only later" {
 	require_root
 	run -0 "$NSBENCH" --csv --runs 3 --only gone
 	# Freeing a UTS namespace is synchronous on every kernel: 0 at each run.
@@ -88,6 +88,12 @@ start_bench() {
 	# A network namespace is freed by a kernel worker after the exit: never 0.
 	local min
 	min=$(awk -F, '/^gone,"NET, freed after exit"/ {print $6}' <<<"$output")
+	[ -n "$min" ]
+	awk -v m="$min" 'BEGIN { exit !(m > 0) }'
+	# So is an IPC namespace (here and in the Debian 13 guest), though at
+	# its limit clone() waits for the free instead of saying ENOSPC: the
+	# wait is taken from that clone()'s length, never 0.
+	min=$(awk -F, '/^gone,"IPC, freed after exit"/ {print $6}' <<<"$output")
 	[ -n "$min" ]
 	awk -v m="$min" 'BEGIN { exit !(m > 0) }'
 	[[ "$output" == *'gone,"TIME",,,,,0,"skipped: '* ]]

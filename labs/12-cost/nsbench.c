@@ -122,17 +122,21 @@ static int time_teardown(void *arg)
 		if (flags & ns_types[i].flag)
 			write_file(path, "1\n"); /* this user namespace's own limit */
 	}
+	double first = now_us(); /* nothing of ours is pending: a plain clone() */
 	pid = clone(just_exit, small + sizeof small, flags, NULL);
 	if (pid < 0)
 		die(errno, "clone(CLONE_NEW%s)", k->label);
+	first = now_us() - first;
 	for (int i = 0; i < o.runs; i++) {
 		double exited;
 		double gone;
+		double asked;
 
 		reap(pid, 0);
 		exited = now_us();
 		gone = exited;
 		while (true) {
+			asked = now_us();
 			pid = clone(just_exit, small + sizeof small, flags, NULL);
 			if (pid >= 0 || errno != ENOSPC || gone - exited > 10e6 ||
 			    nanosleep(&pause, NULL) != 0)
@@ -141,6 +145,11 @@ static int time_teardown(void *arg)
 		}
 		if (pid < 0)
 			die(errno, "clone(CLONE_NEW%s) after %.0f µs", k->label, gone - exited);
+		/* IPC alone waits inside clone() for its pending frees instead of
+		 * saying ENOSPC (ipc/namespace.c).  A clone() over a millisecond
+		 * slower than the first one did: the free came just before its work. */
+		if ((flags & CLONE_NEWIPC) && now_us() - asked > first + 1000)
+			gone = now_us() - first;
 		s[0][i] = gone - exited; /* 0: freed before waitpid() returned */
 	}
 	reap(pid, 0);
