@@ -501,7 +501,7 @@ case_cleanup() {
 	run -0 "$CHECKPOINT" --help
 	[[ "$output" == *"--junit FILE"* && "$output" == *"--student NAME"* && "$output" == *"Exit status"* ]]
 	local bad
-	for bad in --bogus 12 0 six "--junit" "--junit=" "--student" "--all 01" "--watch 01" "--watch --junit x 01"; do
+	for bad in --bogus 12 0 six "--junit" "--junit=" "--student" "--all 01" "--watch 01" "--watch --junit x 01" "01 --junit" "01 --all" "01 --bogus"; do
 		# shellcheck disable=SC2086 # split on purpose: "--all 01" is two words
 		run -2 --separate-stderr "$CHECKPOINT" $bad </dev/null
 		[[ "$stderr" == *"Usage: sudo tools/checkpoint"* ]] && [ -z "$output" ]
@@ -520,6 +520,11 @@ case_cleanup() {
 	[[ "$output" == *"1. a process in a UTS namespace of its own"* ]]
 	run -0 as_nobody "$NOBODY_DIR/checkpoint" --list uts 4
 	[ "$(grep -c '^Lab ' <<<"$output")" -eq 2 ] && [[ "$output" == *"Lab 04: "* ]]
+	# Options after the labs, as GNU tools take them; after --, only labs.
+	run -0 as_nobody "$NOBODY_DIR/checkpoint" uts --list 4
+	[ "$(grep -c '^Lab ' <<<"$output")" -eq 2 ] && [[ "$output" == *"Lab 04: "* ]]
+	run -2 --separate-stderr as_nobody "$NOBODY_DIR/checkpoint" --list -- --quiet
+	[[ "$stderr" == *"no lab '--quiet'"* ]]
 	require_root
 	run -1 --separate-stderr as_nobody "$NOBODY_DIR/checkpoint" 01
 	[[ "$stderr" == *"needs root"*"sudo"* ]] && [ -z "$output" ]
