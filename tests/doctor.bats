@@ -218,6 +218,21 @@ hide_tools() {
 	fi
 }
 
+@test "doctor: 'KVM: yes' only where the CPU offers vmx or svm and /dev/kvm opens, as vm-boot decides" {
+	run "$DOCTOR"
+	local kvm
+	kvm=$(field KVM)
+	if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+		# A /dev/kvm may still be there (a VM without nested
+		# virtualisation): qemu could not use it.
+		[[ "$kvm" == "no: the CPU shows no vmx or svm flag"* ]] || fail "KVM: $kvm"
+	elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		[ "$kvm" = "yes (/dev/kvm)" ] || fail "KVM: $kvm"
+	else
+		[[ "$kvm" != yes* ]] || fail "KVM: $kvm, but /dev/kvm does not open here"
+	fi
+}
+
 @test "doctor: needs no root, and says the same of the machine as an ordinary user" {
 	require_root
 	require_cmd setpriv
