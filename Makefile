@@ -120,3 +120,4 @@ help:
 	@echo '  SANITIZE=1        build with AddressSanitizer and UBSan'
 	@echo '  CFLAGS=...        your own flags (the kit adds -std=c11 -D_GNU_SOURCE and warnings)'
 	@echo '  NO_COLOR=1        no colour in the narration'
+	@echo '  PAUSE=1           make demo: wait for Enter between labs (on a terminal)'
