@@ -298,10 +298,11 @@ peak_file() {
 		parent=$parent$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)
 	fi
 	start_held "$CGROUP_DEMO" --parent "$parent" --alloc 1M
-	[ -d "${parent%/}/nslab-mem-$HELD_DEMO" ]
+	local demo=$HELD_DEMO # (stop_held forgets it)
+	[ -d "${parent%/}/nslab-mem-$demo" ]
 	stop_held TERM
 	[ "$HELD_STATUS" -eq 0 ]
-	[ ! -d "${parent%/}/nslab-mem-$HELD_DEMO" ]
+	[ ! -d "${parent%/}/nslab-mem-$demo" ]
 }
 
 @test "cgroup: an unprivileged user gets exit 1 and a message about root or sudo" {

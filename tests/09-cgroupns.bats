@@ -89,9 +89,10 @@ start_shell() {
 	done < <(hierarchies)
 	[ "$n" -ge 1 ]
 	[ "$(cgns_dirs "$HELD_DEMO" | grep -c .)" -eq "$n" ]
+	local demo=$HELD_DEMO # (stop_held forgets it)
 	stop_held TERM
 	[ "$HELD_STATUS" -eq 0 ]
-	[ -z "$(cgns_dirs "$HELD_DEMO")" ]
+	[ -z "$(cgns_dirs "$demo")" ]
 }
 
 @test "cgroupns: read from inside the namespace (nsenter -C), the child's /proc/PID/cgroup says / for every hierarchy" {

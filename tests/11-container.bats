@@ -222,8 +222,10 @@ hold_ctr_as_nobody() {
 	echo "$output"
 	grep -Eq '^/ +[a-z0-9]+ +ro,' <<<"$output"
 	grep -Eq '^/proc +proc +rw,nosuid,nodev,noexec' <<<"$output"
-	grep -Eq '^/tmp +tmpfs ' <<<"$output"
-	grep -Eq '^/dev +tmpfs ' <<<"$output"
+	grep -Eq '^/tmp +tmpfs +rw,nosuid,nodev' <<<"$output"
+	# (mode=1777 is tmpfs's default, so mountinfo omits it: ask the directory.)
+	[ "$(stat -c %a "/proc/$HELD_PID/root/tmp")" = 1777 ]
+	grep -Eq '^/dev +tmpfs +rw,nosuid,nodev,noexec' <<<"$output"
 	grep -Eq '^/dev/null ' <<<"$output"
 	# The old root is detached: the host's other mounts are not there.
 	[ "$(grep -c . <<<"$output")" -eq 10 ]
@@ -322,6 +324,8 @@ hold_ctr_as_nobody() {
 	hold_ctr --no-net
 	run -0 nsenter -t "$HELD_PID" -n ip -o link show
 	[ "$(grep -c . <<<"$output")" -eq "$fresh" ]
+	# lo is up all the same (step 8 does that with or without a veth).
+	grep -Eq '^1: lo: <LOOPBACK,UP,LOWER_UP>' <<<"$output"
 	run ! grep -q eth0 <<<"$output"
 	[ "$(host_links)" = "$before" ]
 	[ "$(ns_inode "$HELD_PID" net)" != "$(ns_inode self net)" ]
@@ -337,12 +341,19 @@ hold_ctr_as_nobody() {
 	pids=$(pids_cgroup "$HELD_DEMO")
 	[ -n "$mem" ] && [ -n "$pids" ]
 	[ "$(cat "$(limit_file "$mem")")" -eq $((48 * 1024 * 1024)) ]
+	# Swap is kept out: v2 allows it none, v1 caps memory+swap at the limit.
+	if [ -e "$mem/memory.swap.max" ]; then
+		[ "$(cat "$mem/memory.swap.max")" = 0 ]
+	elif [ -e "$mem/memory.memsw.limit_in_bytes" ]; then
+		[ "$(cat "$mem/memory.memsw.limit_in_bytes")" -eq $((48 * 1024 * 1024)) ]
+	fi
 	[ "$(cat "$pids/pids.max")" = 24 ]
 	grep -qx "$HELD_PID" "$mem/cgroup.procs"
 	grep -qx "$HELD_PID" "$pids/cgroup.procs"
 	grep -q "nslab-ctr-$HELD_DEMO" "/proc/$HELD_PID/cgroup"
+	local demo=$HELD_DEMO # (stop_held forgets it)
 	stop_held TERM
-	[ -z "$(ctr_cgroups "$HELD_DEMO")" ]
+	[ -z "$(ctr_cgroups "$demo")" ]
 	# Its cgroup namespace is rooted there: inside, the path is "/".
 	run -0 "$MINI" --quiet -- cat /proc/self/cgroup
 	if [ "$(memory_cgroup_version)" = 1 ]; then
@@ -359,8 +370,9 @@ hold_ctr_as_nobody() {
 	# shellcheck disable=SC2016 # the container's shell expands these
 	hold_ctr --pids 16 -- sh -c \
 		'(i=0; while [ $i -lt 200 ]; do sleep 300 & i=$((i+1)); done) 2>/dev/null; exec sleep 300'
-	local pids
+	local pids demo=$HELD_DEMO pidns
 	pids=$(pids_cgroup "$HELD_DEMO")
+	pidns=$(ns_inode "$HELD_PID" pid)
 	wait_until 10 test "$(awk '$1 == "max" {print $2}' "$pids/pids.events")" -ge 1
 	[ "$(cat "$pids/pids.current")" -le 16 ]
 	[ "$(cat "$pids/pids.current")" -ge 14 ]
@@ -369,9 +381,10 @@ hold_ctr_as_nobody() {
 	[ "$output" = fine ]
 	stop_held TERM
 	[ "$HELD_STATUS" -eq 0 ]
-	# Every process of the bomb died with the container's PID 1.
-	[ -z "$(pids_in_pid_ns "$HELD_PID")" ]
-	[ -z "$(ctr_cgroups "$HELD_DEMO")" ]
+	# Every process of the bomb died with the container's PID 1: none is
+	# left in its PID namespace (by the inode read while it ran).
+	wait_until 5 bash -c '! stat -L -c %i /proc/[0-9]*/ns/pid 2>/dev/null | grep -qx "$1"' _ "$pidns"
+	[ -z "$(ctr_cgroups "$demo")" ]
 }
 
 @test "container: an allocation past --memory is OOM-killed, counted in oom_kill" {
@@ -450,17 +463,19 @@ hold_ctr_as_nobody() {
 
 @test "container: SIGTERM or SIGINT during --hold exits 0 and leaves nothing" {
 	require_root
-	local sig before child
+	local sig before child demo
 	before=$(ctr_snapshot)
 	for sig in TERM INT; do
 		hold_ctr -- sleep 300
-		child=$HELD_PID
-		[ -n "$(ctr_cgroups "$HELD_DEMO")" ]
+		child=$HELD_PID demo=$HELD_DEMO
+		[ -n "$(ctr_cgroups "$demo")" ]
+		ip link show "nslab-c$demo" >/dev/null
 		stop_held "$sig"
 		[ "$HELD_STATUS" -eq 0 ]
 		gone "$child"
 		[ ! -e "$BATS_TEST_TMPDIR/held.pid" ]
-		link_gone "nslab-c$HELD_DEMO" 2>/dev/null || link_gone "nslab-c$child"
+		link_gone "nslab-c$demo"
+		[ -z "$(ctr_cgroups "$demo")" ]
 		[ "$(ctr_snapshot)" = "$before" ]
 	done
 }
@@ -486,11 +501,18 @@ hold_ctr_as_nobody() {
 @test "container: PID 1 killed from the host: exit 137, the veth and the cgroup removed" {
 	require_root
 	hold_ctr -- sleep 300
+	local demo=$HELD_DEMO # (wait_held forgets it)
+	[ -n "$(ctr_cgroups "$demo")" ]
+	ip link show "nslab-c$demo" >/dev/null
+	# The container's network namespace held open here: only the
+	# program's own RTM_DELLINK, not the namespace's end, removes the pair.
+	hold_netns "$HELD_PID"
 	kill -KILL "$HELD_PID"
 	wait_held
 	[ "$HELD_STATUS" -eq 137 ]
-	link_gone "nslab-c$HELD_DEMO"
-	[ -z "$(ctr_cgroups "$HELD_DEMO")" ]
+	link_gone "nslab-c$demo"
+	[ -z "$(ctr_cgroups "$demo")" ]
+	release_netns
 }
 
 @test "container: after SIGKILL of the program the container dies; only its cgroup is left" {
@@ -530,9 +552,11 @@ hold_ctr_as_nobody() {
 
 @test "container: the command gets a clean environment, not the host's" {
 	require_root
-	run -0 env NSLAB_SECRET=x "$MINI" --quiet -- env
+	run -0 env NSLAB_SECRET=x TERM=nslab-term "$MINI" --quiet -- env
 	[[ "$output" == *"PATH=/bin:/sbin:/usr/bin:/usr/sbin"* ]]
 	[[ "$output" == *"HOME=/root"* ]]
+	# Your TERM, and nothing else of yours.
+	grep -qx 'TERM=nslab-term' <<<"$output"
 	[[ "$output" != *NSLAB_SECRET* ]]
 }
 
