@@ -9,8 +9,9 @@
 #
 # Supported: Debian 12 and Ubuntu 22.04 or later, run as root.
 #
-# In the kit's VM on Ubuntu 24.04 it also loads one AppArmor profile, so
-# that Lab 07 can run without sudo (see the end of this script).
+# In the kit's VM on Ubuntu 24.04 it also loads two AppArmor profiles, so
+# that Lab 07 and mini_container --rootless can run without sudo (see the
+# end of this script).
 #
 # Usage: provision.sh [--vm-check]
 #   --vm-check   also install what `make vm-check`, `make distro-check` and
