@@ -178,6 +178,29 @@ allowed() {
 	grep -q '^\[11\] the child has exited' "$HELD_LOG"
 }
 
+@test "mount: step 6 binds the rootfs alone: a mount the host has below it stays behind" {
+	require_root
+	require_cmd findmnt
+	# In a throwaway mount namespace (private: nothing reaches the host), a
+	# tmpfs on the rootfs's /tmp; the demo held there must not carry it in
+	# (MS_BIND without MS_REC).  Its table is / and /proc, and its /tmp is
+	# the rootfs's own directory, not the tmpfs.
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	run -0 unshare --mount --propagation private bash -c 'mount -t tmpfs nslab-below "$3/tmp" || exit
+		"$1" --hold --pidfile "$2.pid" </dev/null >"$2.log" 2>&1 3>&- &
+		for _ in $(seq 500); do grep -q "^Holding" "$2.log" 2>/dev/null && break; sleep 0.02; done
+		child=$(cat "$2.pid")
+		findmnt -N "$child" -rn -o TARGET | tr "\n" " "; echo
+		stat -f -c %T "/proc/$child/root/tmp"
+		kill -TERM $! && wait $!
+		echo "status $?"' _ "$MOUNT_DEMO" "$BATS_TEST_TMPDIR/below" "$ROOTFS"
+	[ "${lines[0]}" = "/ /proc " ]
+	[ "${lines[1]}" != tmpfs ]
+	[ "${lines[2]}" = "status 0" ]
+	# The host never saw the tmpfs, and nothing is left.
+	run ! grep -q nslab-below /proc/self/mountinfo
+}
+
 @test "mount: where / is shared (as under systemd), only the deliberate leak reaches a stand-in host" {
 	require_root
 	# A stand-in host: a namespace whose mounts are all shared, in peer
