@@ -192,6 +192,31 @@ cgroup_mounts() {
 	[ "$(cgroup_mounts)" = "$before" ]
 }
 
+@test "cgroupns: where every mount is shared (as under systemd), a stand-in host's cgroup mounts stay" {
+	require_root
+	# A stand-in host: a namespace whose mounts are all shared (made
+	# private first: nothing reaches the real host).  Without step 5's
+	# MS_REC|MS_PRIVATE, the child's umount2() of the cgroup mounts and its
+	# own mounts would reach this table.
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	run -0 unshare --mount --propagation private bash -c 'mount --make-rshared / || exit
+		table() { awk "\$5 == \"/\" || \$5 ~ \"^/sys/fs/cgroup(/|\$)\"" /proc/self/mountinfo; }
+		before=$(table)
+		"$1" --hold --pidfile "$2.pid" </dev/null >"$2.log" 2>&1 3>&- &
+		for _ in $(seq 500); do grep -q "^Holding" "$2.log" 2>/dev/null && break; sleep 0.02; done
+		grep -q "^Holding" "$2.log" && echo held
+		[ "$before" = "$(table)" ] && echo "held: table as before"
+		grep -c nslab-cgns /proc/self/mountinfo
+		kill -TERM $! && wait $!
+		echo "status $?"
+		[ "$before" = "$(table)" ] && echo "after: table as before"' _ "$CGNS_DEMO" "$BATS_TEST_TMPDIR/standin"
+	[ "${lines[0]}" = held ]
+	[ "${lines[1]}" = "held: table as before" ]
+	[ "${lines[2]}" = 0 ]
+	[ "${lines[3]}" = "status 0" ]
+	[ "${lines[4]}" = "after: table as before" ]
+}
+
 @test "cgroupns: a cgroup made inside (--shell) appears on the host below nslab-cgns; it and a background job are removed at the end" {
 	require_root
 	local mnt kind
