@@ -176,7 +176,7 @@ static void hold_at_step_5(pid_t child)
 	snprintf(cmd[0], 80, "sudo ls -A /proc/%d/root/proc", (int)child);
 	snprintf(cmd[1], 80, "sudo findmnt -N %d", (int)child);
 	snprintf(cmd[2], 80, "sudo readlink /proc/%d/root", (int)child);
-	hold_then = "go on with steps 6 to 9"; /* Enter, Ctrl-C or SIGTERM: all go on */
+	hold_then = "go on with steps 6 to 9"; /* Enter, or a signal to the program */
 	hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], NULL });
 }
 
