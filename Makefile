@@ -33,7 +33,7 @@ ROOTFS := labs/rootfs
 lab_objs = $(patsubst %.c,%.o,$(wildcard $(dir $(1))*.c))
 OBJS   := $(COMMON_OBJS) $(foreach d,$(DEMOS),$(call lab_objs,$(d))) tools/nsinfo.o
 
-.PHONY: all check demo doctor vm-check vm-kernel distro-check clean help format format-check FORCE
+.PHONY: all check demo doctor vm-check vm-kernel distro-check clean help format format-check lint FORCE
 .DEFAULT_GOAL := all
 
 all: $(DEMOS) $(TOOLS) $(ROOTFS)/.nslab-rootfs
@@ -87,6 +87,17 @@ format:
 format-check:
 	@tools/c-sizes $(C_FILES)
 
+# Every shell script the repository tracks (by its #! line), through
+# shellcheck; CI runs this same target, so a clean `make lint` here is a
+# clean shellcheck leg there.
+lint:
+	@git ls-files | while read -r f; do \
+		case "$$f" in \
+		*.bats | *.bash | *.sh | .ci/run | tests/run | tools/* | tests/vm/* | tests/distro/*) \
+			head -c 64 "$$f" | grep -qE '^#!.*(sh|bats)' && echo "$$f" ;; \
+		esac; \
+	done | xargs shellcheck && echo 'lint: every shell script is shellcheck-clean'
+
 # Just the kernel vm-check boots, into the same .vm-cache/: enough for
 # Lab 12's VM row (nsbench), without running the suite.
 vm-kernel:
@@ -111,6 +122,7 @@ help:
 	@echo '                    (needs: sudo vagrant/provision.sh --vm-check)'
 	@echo '  make format       format every C file with clang-format (.clang-format)'
 	@echo '  make format-check fail on unformatted C or a file past its length limit'
+	@echo '  make lint         shellcheck every shell script (as CI does)'
 	@echo '  sudo make vm-kernel  fetch only the kernel vm-check boots (Lab 12 times it under qemu)'
 	@echo '  sudo make distro-check  the suite and the labs as user student with sudo, in a'
 	@echo '                    Debian 13 VM with systemd (the image is built once; needs the same)'

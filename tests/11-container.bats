@@ -383,6 +383,7 @@ hold_ctr_as_nobody() {
 	[ "$HELD_STATUS" -eq 0 ]
 	# Every process of the bomb died with the container's PID 1: none is
 	# left in its PID namespace (by the inode read while it ran).
+	# shellcheck disable=SC2016 # $1 is the inner bash's own
 	wait_until 5 bash -c '! stat -L -c %i /proc/[0-9]*/ns/pid 2>/dev/null | grep -qx "$1"' _ "$pidns"
 	[ -z "$(ctr_cgroups "$demo")" ]
 }
