@@ -19,7 +19,10 @@ setup() {
 	[ -f "$KIT/labs/rootfs/.nslab-rootfs" ] || fail "labs/rootfs is not built (run: make)"
 	ROOTFS=$(realpath "$KIT/labs/rootfs")
 }
-teardown() { reap_held; }
+teardown() {
+	reap_held
+	end_ns_holders
+}
 
 # The scratch mount a held demo made, as its step 2 names it.
 scratch_of_log() { sed -n 's/^\[2\] .*mount("nslab-mnt", "\([^"]*\)".*/\1/p' "$HELD_LOG"; }
@@ -34,6 +37,32 @@ host_has_mount() { awk -v t="$1" '$5 == t {f = 1} END {exit !f}' /proc/self/moun
 scratch_gone() { [ ! -e "$1" ] && ! grep -q "$1" /proc/self/mountinfo; }
 no_demo_left() { ! pgrep -f "$MOUNT_DEMO" >/dev/null; }
 holds_in_log() { [ "$(grep -c '^Holding' "$HELD_LOG")" -ge "$1" ]; }
+# The commands the held demo printed at its Nth hold, one a line, as a
+# student would paste them.
+held_commands() {
+	awk -v n="$1" '/^Holding/ {on = (++h == n); next} /^Press/ {on = 0} on {sub(/^ +/, ""); print}' "$HELD_LOG"
+}
+# The rows of findmnt's table in $output, without its header and tree
+# branches, blanks squeezed: its columns, one blank apart.
+findmnt_rows() { sed '1d; s/^[^/]*//' <<<"$output" | tr -s ' '; }
+# Has process PID exec'd COMMAND (after unshare or nsenter has set it up)?
+runs() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
+# The mountinfo line of the mount on exactly TARGET in process PID's table.
+mount_line() { awk -v t="$2" '$5 == t' "/proc/$1/mountinfo"; }
+# The peer group of the mount on TARGET in PID's table (shared:N), if any.
+peer_group() { mount_line "$1" "$2" | grep -o 'shared:[0-9]*'; }
+
+# Processes that hold a namespace open for a test (NS_HOLDERS); teardown
+# ends them, after the demo, which cleans up in their namespaces.
+NS_HOLDERS=()
+end_ns_holders() {
+	local p
+	for p in "${NS_HOLDERS[@]}"; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	NS_HOLDERS=()
+}
 
 # in_private_ns SCRIPT ARGS...: run SCRIPT in a mount namespace of its own
 # whose every mount is private, so that nothing it does reaches the host.
@@ -224,6 +253,57 @@ allowed() {
 	[ "${lines[4]}" = "table as before" ]
 }
 
+@test "mount: a peer namespace made before step 2 receives the scratch mount, but never the leak" {
+	require_root
+	require_cmd nsenter findmnt
+	local standin peer scratch before_peer before_standin
+	# A stand-in host whose mounts are all shared, as under systemd (made
+	# private first: nothing reaches the real host).  A sleep holds it.
+	unshare --mount --propagation private sh -c 'mount --make-rshared / && exec sleep 600' \
+		</dev/null >/dev/null 2>&1 3>&- &
+	standin=$!
+	NS_HOLDERS+=("$standin")
+	wait_until 5 runs "$standin" sleep
+	# The peer: a namespace cloned from the stand-in with its propagation
+	# unchanged, before the demo starts, so that each of its mounts is a
+	# peer of the stand-in's.
+	nsenter -t "$standin" -m -- unshare --mount --propagation unchanged sleep 600 \
+		</dev/null >/dev/null 2>&1 3>&- &
+	peer=$!
+	NS_HOLDERS+=("$peer")
+	wait_until 5 runs "$peer" sleep
+	[ "$(ns_inode "$peer" mnt)" != "$(ns_inode "$standin" mnt)" ]
+	before_peer=$(cat "/proc/$peer/mountinfo")
+	before_standin=$(cat "/proc/$standin/mountinfo")
+	start_held nsenter -t "$standin" -m -- "$MOUNT_DEMO" --hold-before-pivot
+	scratch=$(scratch_of_log)
+	[ -n "$scratch" ]
+	# The leak of step 4 reached the stand-in host, as the lesson says.
+	mount_line "$standin" "$scratch/leak" | grep -q ' - tmpfs nslab-leak '
+	# The scratch mount of step 2 reached the peer (it is connected), but
+	# neither of the child's mounts did...
+	mount_line "$peer" "$scratch" | grep -q ' - tmpfs nslab-mnt '
+	run ! grep -e nslab-leak -e nslab-kept "/proc/$peer/mountinfo"
+	run ! findmnt -N "$peer" "$scratch/leak"
+	# ...because the peer's copy is in another peer group than the
+	# stand-in's, which left the one they shared (MS_PRIVATE, then
+	# MS_SHARED) before the child was cloned.
+	[ -n "$(peer_group "$standin" "$scratch")" ]
+	[ "$(peer_group "$peer" "$scratch")" != "$(peer_group "$standin" "$scratch")" ]
+	# Nor later, after pivot_root (the second hold).
+	kill -TERM "$HELD_DEMO"
+	wait_until 5 holds_in_log 2
+	mount_line "$standin" "$scratch/leak" | grep -q ' - tmpfs nslab-leak '
+	run ! grep -e nslab-leak -e nslab-kept "/proc/$peer/mountinfo"
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	# Once the demo has removed the scratch directory, the peer's copy of
+	# its mount is gone too (rmdir detaches it in every other namespace):
+	# both tables are as they were.
+	[ "$(cat "/proc/$peer/mountinfo")" = "$before_peer" ]
+	[ "$(cat "/proc/$standin/mountinfo")" = "$before_standin" ]
+}
+
 # killed_leaves_nothing OPTIONS...: hold the demo with OPTIONS, SIGKILL it,
 # and see the janitor put the host's table back, with no process left.
 killed_leaves_nothing() {
@@ -347,6 +427,27 @@ killed_leaves_nothing() {
 	[ -z "$(ls -A "$dir/with blank")" ]
 }
 
+@test "mount: a TMPDIR that is missing or a file fails at mkdtemp() with the errno, exit 1, and nothing made" {
+	require_root
+	local file=$BATS_TEST_TMPDIR/a-file missing=$BATS_TEST_TMPDIR/no-such-dir before snapshot
+	echo untouched >"$file"
+	before=$(mount_state)
+	snapshot=$(nslab_snapshot)
+	TMPDIR=$missing run -1 --separate-stderr "$MOUNT_DEMO"
+	[[ "$stderr" == *"mkdtemp(\"$missing/nslab-mnt-"*"\") failed: ENOENT (No such file or directory): no such file or directory — check the path"* ]]
+	# It stops before step 2: no scratch mount was made, nor a directory.
+	[[ "$output" == "[1] "* && "$output" != *"[2]"* ]]
+	[ ! -e "$missing" ]
+	TMPDIR=$file run -1 --separate-stderr "$MOUNT_DEMO"
+	[[ "$stderr" == *"mkdtemp(\"$file/nslab-mnt-"*"\") failed: ENOTDIR (Not a directory): a part of the path is not a directory — check the path"* ]]
+	[[ "$output" != *"[2]"* ]]
+	[ "$(cat "$file")" = untouched ]
+	[ -z "$(find "$BATS_TEST_TMPDIR" -name 'nslab-mnt-*')" ]
+	wait_until 5 no_demo_left
+	[ "$(mount_state)" = "$before" ]
+	[ "$(nslab_snapshot)" = "$snapshot" ]
+}
+
 @test "mount: pivot_root wants new_root to be a mount point (EINVAL), and not on the root's own mount (EBUSY)" {
 	require_root
 	require_cmd unshare pivot_root
@@ -459,6 +560,30 @@ killed_leaves_nothing() {
 	[ "$(nslab_snapshot)" = "$before" ]
 }
 
+@test "mount: a --rootfs without /proc fails at step 8's mount of proc with exit 1, and nothing is left" {
+	require_root
+	local copy before scratch
+	# --rootfs asks only for /bin/sh, so such a root gets as far as the pivot.
+	copy=$(mktemp -d "$BATS_TEST_TMPDIR/nslab-test-rootfs.XXXXXX")
+	cp -a "$ROOTFS/." "$copy"
+	rmdir "$copy/proc"
+	before=$(mount_state)
+	run -1 --separate-stderr "$MOUNT_DEMO" --rootfs "$copy"
+	[[ "$output" == *"[7] child: pivot_root"* && "$output" != *"[8]"* ]]
+	[[ "$stderr" == *'mount("proc", "/proc") failed: ENOENT (No such file or directory): no such file or directory — check the path'* ]]
+	# The host still takes away the mount that leaked, and its scratch.
+	[[ "$output" == *"==> host:    umount2("*"nothing of ours is mounted"* ]]
+	scratch=$(sed -n 's/^\[2\] .*mount("nslab-mnt", "\([^"]*\)".*/\1/p' <<<"$output")
+	[ -n "$scratch" ]
+	scratch_gone "$scratch"
+	wait_until 5 no_demo_left
+	[ "$(mount_state)" = "$before" ]
+	# Nothing was made in the copy, and nothing is mounted on it.
+	[ ! -e "$copy/proc" ]
+	run ! grep -F " $copy" /proc/self/mountinfo
+	rm -rf "$copy"
+}
+
 @test "mount: an unprivileged user gets exit 1 and a message about root or sudo, and nothing is left" {
 	require_root
 	require_cmd setpriv
@@ -493,6 +618,57 @@ killed_leaves_nothing() {
 	# ...while /proc/PID/root, like /proc/PID/ns/*, wants root (ptrace rules).
 	run ! as_nobody ls "/proc/$HELD_PID/root/"
 	stop_held TERM
+}
+
+@test "mount: the commands printed at both holds run from the host and show what the page says" {
+	require_root
+	require_cmd findmnt
+	local scratch prisoner line n=0
+	start_held "$MOUNT_DEMO" --hold-before-pivot --escape
+	scratch=$(scratch_of_log)
+	[ -n "$scratch" ]
+	# Before step 6: the host's table has the scratch mount and the leak,
+	# shared; the child's has both of its mounts, all private since step 5.
+	while read -r line; do
+		run -0 bash -c "$line" </dev/null
+		case "$line" in
+		"findmnt -R -o TARGET,SOURCE,PROPAGATION $scratch")
+			[ "$(findmnt_rows)" = "$scratch nslab-mnt shared"$'\n'"$scratch/leak nslab-leak shared" ] ;;
+		"findmnt -N $HELD_PID -R -o TARGET,SOURCE,PROPAGATION $scratch")
+			[ "$(findmnt_rows)" = "$scratch nslab-mnt private"$'\n'"$scratch/leak nslab-leak private"$'\n'"$scratch/kept nslab-kept private" ] ;;
+		*) fail "not a command the page describes at --hold-before-pivot: $line" ;;
+		esac
+		n=$((n + 1))
+	done < <(held_commands 1)
+	[ "$n" -eq 2 ]
+	# After step 10: the leak is still on the host; the child's table is the
+	# rootfs and its proc; through the roots, the rootfs's files and (for
+	# the escaped process) the host's.
+	kill -TERM "$HELD_DEMO"
+	wait_until 5 holds_in_log 2
+	prisoner=$(prisoner_of_log)
+	[ -n "$prisoner" ]
+	n=0
+	while read -r line; do
+		# Run as root, as this test is: without its sudo.
+		run -0 bash -c "${line#sudo }" </dev/null
+		case "$line" in
+		"findmnt -R -o TARGET,SOURCE,PROPAGATION $scratch")
+			[ "$(findmnt_rows)" = "$scratch nslab-mnt shared"$'\n'"$scratch/leak nslab-leak shared" ] ;;
+		"findmnt -N $HELD_PID")
+			[ "$(findmnt_rows | cut -d' ' -f1)" = $'/\n/proc' ]
+			[ "$(findmnt_rows | sed -n 1p | cut -d' ' -f3)" = "$(findmnt -n -o FSTYPE -T "$ROOTFS")" ]
+			[[ "$(findmnt_rows | sed -n 2p)" == "/proc proc proc "*nosuid*nodev*noexec* ]] ;;
+		"sudo ls /proc/$HELD_PID/root/") [ "$output" = "$(ls "$ROOTFS")" ] ;;
+		"sudo ls /proc/$prisoner/root/") [ "$output" = "$(ls /)" ] ;;
+		*) fail "not a command the page describes at --hold: $line" ;;
+		esac
+		n=$((n + 1))
+	done < <(held_commands 2)
+	[ "$n" -eq 4 ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	scratch_gone "$scratch"
 }
 
 @test "mount: nothing named nslab is left behind" {

@@ -26,6 +26,7 @@ static const char *const hints[] = {
 	[EPERM] = "needs root (CAP_SYS_ADMIN) — run with sudo",
 	[EACCES] = "permission denied — run with sudo",
 	[ENOENT] = "no such file or directory — check the path",
+	[ENOTDIR] = "a part of the path is not a directory — check the path",
 	[EEXIST] =
 		"that name already exists — remove it (sudo tools/nslab-clean --yes) or choose another",
 	[EBUSY] = "busy — see \"What can go wrong\" on the lab's page",
