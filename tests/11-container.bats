@@ -24,6 +24,7 @@ teardown() {
 		reap_held
 	fi
 	if [ -n "${SCRATCH:-}" ]; then rm -rf "$SCRATCH"; fi
+	if [ -n "${ROOTFS_COPY:-}" ]; then rm -rf "$ROOTFS_COPY"; fi
 }
 
 # What this lab leaves if anything: its links, cgroups, mounts, processes.
@@ -272,6 +273,33 @@ hold_ctr_as_nobody() {
 	[ "$HELD_STATUS" -eq 0 ]
 }
 
+@test "container: --rootfs DIR is the container's /, seen from the host; labs/rootfs is not" {
+	require_root
+	require_cmd nsenter
+	local copy root
+	# A copy of labs/rootfs, with a file only the copy has.
+	ROOTFS_COPY=$(mktemp -d "${TMPDIR:-/tmp}/nslab-test-rootfs.XXXXXX")
+	copy=$ROOTFS_COPY/rootfs
+	cp -a "$KIT/labs/rootfs" "$copy"
+	touch "$copy/only-in-the-copy"
+	hold_ctr --rootfs "$copy"
+	# The container's root is the copy's directory (same inode), not labs/rootfs.
+	[ "$(stat -L -c %d:%i "/proc/$HELD_PID/root")" = "$(stat -c %d:%i "$copy")" ]
+	[ "$(stat -L -c %d:%i "/proc/$HELD_PID/root")" != "$(stat -c %d:%i "$KIT/labs/rootfs")" ]
+	# Inside its mount namespace, / lists the copy's own file.
+	run -0 nsenter -m -t "$HELD_PID" /bin/ls /
+	grep -qx only-in-the-copy <<<"$output"
+	[ ! -e "$KIT/labs/rootfs/only-in-the-copy" ]
+	# The kernel's table: the one mount on / is the copy's directory,
+	# bound from the file system it lives on (the 4th field is that path).
+	root=$(awk '$5 == "/" {print $4}' "/proc/$HELD_PID/mountinfo")
+	echo "root of /: $root"
+	[[ "$root" == */"${ROOTFS_COPY##*/}"/rootfs ]]
+	[[ "$copy" == *"$root" ]]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+}
+
 @test "container: the command is PID 1, and ps inside shows only the container's processes" {
 	require_root
 	require_cmd nsenter
@@ -339,7 +367,8 @@ hold_ctr_as_nobody() {
 	local mem pids
 	mem=$(mem_cgroup "$HELD_DEMO")
 	pids=$(pids_cgroup "$HELD_DEMO")
-	[ -n "$mem" ] && [ -n "$pids" ]
+	[ -n "$mem" ]
+	[ -n "$pids" ]
 	[ "$(cat "$(limit_file "$mem")")" -eq $((48 * 1024 * 1024)) ]
 	# Swap is kept out: v2 allows it none, v1 caps memory+swap at the limit.
 	if [ -e "$mem/memory.swap.max" ]; then
@@ -362,6 +391,27 @@ hold_ctr_as_nobody() {
 	else
 		grep -qx '0::/' <<<"$output"
 	fi
+}
+
+@test "container: by default 256M of memory, 64 processes, 10.230.0.0/24 and nslab-ctr, as the host sees them" {
+	require_root
+	require_cmd ip nsenter
+	hold_ctr
+	local mem pids
+	mem=$(mem_cgroup "$HELD_DEMO")
+	pids=$(pids_cgroup "$HELD_DEMO")
+	[ -n "$mem" ]
+	[ -n "$pids" ]
+	[ "$(cat "$(limit_file "$mem")")" -eq $((256 * 1024 * 1024)) ]
+	[ "$(cat "$pids/pids.max")" = 64 ]
+	run -0 ip -br addr show dev "nslab-c$HELD_DEMO"
+	[[ "$output" == *" UP "*"10.230.0.1/24"* ]]
+	run -0 nsenter -t "$HELD_PID" -n ip -br addr show dev eth0
+	[[ "$output" == eth0@*" UP "*"10.230.0.2/24"* ]]
+	run -0 nsenter -t "$HELD_PID" -u hostname
+	[ "$output" = nslab-ctr ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
 }
 
 @test "container: a fork bomb inside stops at pids.max, counted in pids.events; the host is fine" {
@@ -603,6 +653,79 @@ hold_ctr_as_nobody() {
 	[ "$(ctr_snapshot)" = "$before" ]
 }
 
+@test "container: the edges of --memory, --pids, --hostname and --subnet are taken and applied; one past each is exit 2, nothing made" {
+	require_root
+	require_cmd ip nsenter
+	local before name64 edge size bytes n name net bad
+	local -a args
+	before=$(ctr_snapshot)
+	name64=$(printf 'h%.0s' {1..64})
+	# The lower edges in one held run, the upper ones in another, each value
+	# read where the kernel keeps it: the cgroup's files, the container's
+	# hostname, the host end's address.  (Not the lowest subnet,
+	# 1.0.0.0/24: while held, its route would take the host's way to
+	# 1.0.0.1, a public DNS server.)
+	for edge in "4M 4194304 1 h 128.0.0" "64G 68719476736 32768 $name64 223.255.255"; do
+		read -r size bytes n name net <<<"$edge"
+		hold_ctr --memory "$size" --pids "$n" --hostname "$name" --subnet "$net.0/24"
+		[ "$(cat "$(limit_file "$(mem_cgroup "$HELD_DEMO")")")" = "$bytes" ]
+		[ "$(cat "$(pids_cgroup "$HELD_DEMO")/pids.max")" = "$n" ]
+		run -0 nsenter -t "$HELD_PID" -u hostname
+		[ "$output" = "$name" ]
+		run -0 ip -br addr show dev "nslab-c$HELD_DEMO"
+		[[ "$output" == *" $net.1/24"* ]]
+		stop_held TERM
+		[ "$HELD_STATUS" -eq 0 ]
+	done
+	# One byte, process or character past each edge: a usage error, and
+	# not one step begun (nothing on stdout).
+	for bad in "--memory 4194303" "--memory 4095K" "--memory 68719476737" "--memory 65537M" \
+		"--pids 0" "--pids 32769" "--hostname ${name64}h" \
+		"--subnet 0.255.255.0/24" "--subnet 127.255.255.0/24" "--subnet 224.0.0.0/24"; do
+		read -ra args <<<"$bad"
+		run --separate-stderr "$MINI" "${args[@]}" </dev/null
+		echo "$bad -> $status"
+		[ "$status" -eq 2 ]
+		[[ "$stderr" == *"Usage: mini_container"* ]]
+		[ -z "$output" ]
+	done
+	[ "$(ctr_snapshot)" = "$before" ]
+}
+
+@test "container: an option without its value is a usage error (exit 2) that names it and makes nothing" {
+	local before opt bad msg
+	local -a args
+	before=$(ctr_snapshot)
+	for opt in --hostname --memory --pids --subnet --rootfs --pidfile -n -m -p; do
+		run --separate-stderr "$MINI" "$opt" </dev/null
+		echo "$opt -> $status: $stderr"
+		[ "$status" -eq 2 ]
+		if [[ "$opt" == --* ]]; then
+			[[ "$stderr" == *"option '$opt' requires an argument"* ]]
+		else
+			[[ "$stderr" == *"option requires an argument -- '${opt#-}'"* ]]
+		fi
+		[[ "$stderr" == *"Usage: mini_container"* ]]
+		[ -z "$output" ]
+	done
+	# A value left out before another option: that option is taken as the
+	# value, and refused as one.  (--hostname and --pidfile take any word.)
+	while IFS='|' read -r bad msg; do
+		read -ra args <<<"$bad"
+		run --separate-stderr "$MINI" "${args[@]}" </dev/null
+		echo "$bad -> $status: $stderr"
+		[ "$status" -eq 2 ]
+		[[ "$stderr" == *"$msg"* ]]
+		[ -z "$output" ]
+	done <<'CASES'
+--memory --pids 8|--memory takes a size such as 64M, not '--pids'
+--pids --memory 8M|--pids takes a whole number from 1 to 32768, not '--memory'
+--subnet --no-net|--subnet takes A.B.C.0/24, not '--no-net'
+--rootfs --hold|--rootfs '--hold': No such file or directory
+CASES
+	[ "$(ctr_snapshot)" = "$before" ]
+}
+
 @test "container: an ordinary user without --rootless gets exit 1 and a message about sudo" {
 	require_root
 	require_cmd setpriv
@@ -629,6 +752,73 @@ hold_ctr_as_nobody() {
 	[ "$sa" -eq 0 ]
 	[ "$sb" -eq 0 ]
 	run -1 grep -E '10\.23[45]\.' < <(ip -o addr show)
+}
+
+@test "container: two held at once have their own cgroup, veth and namespaces; stopping one leaves the other whole" {
+	require_root
+	require_cmd ip nsenter ping
+	local before a a_pid b b_pid t b_ns sa=0
+	before=$(ctr_snapshot)
+	hold_ctr --memory 32M --pids 20 --hostname nslab-a --subnet 10.236.0.0/24
+	a=$HELD_DEMO a_pid=$HELD_PID
+	# The first is teardown's FIRST_DEMO from now on.  The second is
+	# started by hand, with a pidfile and a log of its own (hold_ctr's are
+	# the first's), and is the HELD_DEMO that stop_held ends.
+	FIRST_DEMO=$a HELD_DEMO=
+	"$MINI" --hold --pidfile "$BATS_TEST_TMPDIR/b.pid" --memory 48M --pids 30 --hostname nslab-b \
+		--subnet 10.237.0.0/24 </dev/null >"$BATS_TEST_TMPDIR/b.log" 2>&1 3>&- &
+	HELD_DEMO=$!
+	b=$HELD_DEMO
+	wait_until 10 test -s "$BATS_TEST_TMPDIR/b.pid" || { cat "$BATS_TEST_TMPDIR/b.log" >&2; return 1; }
+	b_pid=$(cat "$BATS_TEST_TMPDIR/b.pid")
+	wait_until 5 grep -q '^Holding' "$BATS_TEST_TMPDIR/b.log"
+	# Both work: each answers a ping through its own link, under its own name.
+	run -0 ping -c 1 -W 2 -I "nslab-c$a" 10.236.0.2
+	run -0 ping -c 1 -W 2 -I "nslab-c$b" 10.237.0.2
+	[ "$(nsenter -t "$a_pid" -u hostname)" = nslab-a ]
+	[ "$(nsenter -t "$b_pid" -u hostname)" = nslab-b ]
+	# Each has a cgroup of its own: its own limits, and only its own process.
+	[ "$(cat "$(limit_file "$(mem_cgroup "$a")")")" -eq $((32 * 1024 * 1024)) ]
+	[ "$(cat "$(limit_file "$(mem_cgroup "$b")")")" -eq $((48 * 1024 * 1024)) ]
+	[ "$(cat "$(pids_cgroup "$a")/pids.max")" = 20 ]
+	[ "$(cat "$(pids_cgroup "$b")/pids.max")" = 30 ]
+	[ "$(cat "$(mem_cgroup "$a")/cgroup.procs")" = "$a_pid" ]
+	[ "$(cat "$(pids_cgroup "$a")/cgroup.procs")" = "$a_pid" ]
+	[ "$(cat "$(mem_cgroup "$b")/cgroup.procs")" = "$b_pid" ]
+	[ "$(cat "$(pids_cgroup "$b")/cgroup.procs")" = "$b_pid" ]
+	# Each has namespaces of its own: none shared with the other or the host.
+	for t in cgroup ipc mnt net pid uts; do
+		[ "$(ns_inode "$a_pid" "$t")" != "$(ns_inode "$b_pid" "$t")" ]
+		[ "$(ns_inode "$a_pid" "$t")" != "$(ns_inode $$ "$t")" ]
+		[ "$(ns_inode "$b_pid" "$t")" != "$(ns_inode $$ "$t")" ]
+	done
+	b_ns=$(for t in cgroup ipc mnt net pid uts; do ns_inode "$b_pid" "$t"; done)
+	# The first ends as a held run does (SIGTERM, exit 0) and takes only
+	# what is its own.
+	kill -TERM "$a"
+	wait "$a" || sa=$?
+	FIRST_DEMO=
+	[ "$sa" -eq 0 ]
+	gone "$a_pid"
+	link_gone "nslab-c$a"
+	[ -z "$(ctr_cgroups "$a")" ]
+	# The second is whole: the same process in the same namespaces, its
+	# cgroup with its limits, its link up, and it still answers.
+	run -1 gone "$b_pid"
+	[ "$(for t in cgroup ipc mnt net pid uts; do ns_inode "$b_pid" "$t"; done)" = "$b_ns" ]
+	[ "$(cat "$(limit_file "$(mem_cgroup "$b")")")" -eq $((48 * 1024 * 1024)) ]
+	[ "$(cat "$(pids_cgroup "$b")/pids.max")" = 30 ]
+	[ "$(cat "$(pids_cgroup "$b")/cgroup.procs")" = "$b_pid" ]
+	run -0 ip -br addr show dev "nslab-c$b"
+	[[ "$output" == *" UP "*"10.237.0.1/24"* ]]
+	run -0 ping -c 1 -W 2 -I "nslab-c$b" 10.237.0.2
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	gone "$b_pid"
+	link_gone "nslab-c$b"
+	[ -z "$(ctr_cgroups "$b")" ]
+	[ ! -e "$BATS_TEST_TMPDIR/b.pid" ]
+	[ "$(ctr_snapshot)" = "$before" ]
 }
 
 @test "container: nothing named nslab is left behind" {
