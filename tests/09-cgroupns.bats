@@ -16,6 +16,34 @@ setup() { require_built "$CGNS_DEMO"; }
 teardown() {
 	reap_held
 	exec 4>&- 2>/dev/null || true
+	remove_stand_ins
+}
+
+# Processes and cgroups a test made itself (not the demo), for
+# remove_stand_ins to end and remove even when the test failed: OUTSIDERS,
+# PIDs of sleeps; STAND_INS, cgroup directories, the deepest last.
+OUTSIDERS=() STAND_INS=()
+remove_stand_ins() {
+	local p i
+	for p in "${OUTSIDERS[@]}"; do
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	OUTSIDERS=()
+	for ((i = ${#STAND_INS[@]} - 1; i >= 0; i--)); do
+		[ -d "${STAND_INS[i]}" ] || continue
+		wait_until 5 test -z "$(cat "${STAND_INS[i]}/cgroup.procs")" || true
+		rmdir "${STAND_INS[i]}" || true
+	done
+	STAND_INS=()
+}
+
+# outsider: a sleep in the test's own cgroups, outside every namespace the
+# demo makes; sets OUTSIDER to its PID.
+outsider() {
+	sleep 300 >/dev/null 2>&1 3>&- 4>&- &
+	OUTSIDER=$!
+	OUTSIDERS+=("$OUTSIDER")
 }
 
 # cg_mount FSTYPE [OPTION]: the host's first mount of FSTYPE (with OPTION
@@ -368,6 +396,157 @@ cgroup_mounts() {
 	done < <(sed -n '/^Holding/,/^Press/p' "$HELD_LOG" | grep '^    ' | sed 's/^ *//')
 	[ "$n" -eq 5 ]
 	stop_held TERM
+}
+
+@test "cgroupns: a cgroup of the demo's name already there (a live run elsewhere): EEXIST with a hint, exit 1, and that cgroup untouched" {
+	require_root
+	# The name holds the demo's PID, and a PID is not unique: a killed
+	# run's cgroups stay until PIDs wrap round, and every run in a PID
+	# namespace of its own (a container) is PID 1 - as here, under
+	# unshare --pid, whose demo's cgroup is nslab-cgns-1.  The one already
+	# there is another run's, alive: a process in it, a cgroup below it.
+	# It stands in one hierarchy at a time: the demo then has made its own
+	# in those before it, which it must remove - and that one alone.
+	local mnt kind path cg ino n=0
+	while read -r mnt kind; do
+		if [ "$kind" = v1 ]; then
+			path=$(line_for v1 </proc/self/cgroup | cut -d: -f3)
+			cg=$mnt${path%/}/nslab-cgns-1
+		else
+			cg=$mnt/nslab-cgns-1
+		fi
+		[ ! -e "$cg" ] || fail "$cg exists before the test"
+		mkdir "$cg" "$cg/nslab-sub"
+		STAND_INS+=("$cg" "$cg/nslab-sub")
+		outsider
+		echo "$OUTSIDER" >"$cg/cgroup.procs"
+		ino=$(stat -c %i "$cg")
+		run -1 --separate-stderr unshare --pid --fork --mount-proc "$CGNS_DEMO"
+		echo "$kind: $stderr"
+		[[ "$stderr" == *"mkdir(\"$cg\") failed: EEXIST"*"nslab-clean --yes"* ]]
+		# The other run's cgroup is the same directory, with its process
+		# (alive) and its own cgroup; no other nslab-cgns-1 is left.
+		[ "$(stat -c %i "$cg")" = "$ino" ]
+		run ! gone "$OUTSIDER"
+		[ "$(cat "$cg/cgroup.procs")" = "$OUTSIDER" ]
+		[ "$(line_for "$kind" <"/proc/$OUTSIDER/cgroup" | cut -d: -f3)" = "${cg#"$mnt"}" ]
+		[ -d "$cg/nslab-sub" ]
+		[ "$(cgns_dirs 1)" = "$cg" ]
+		remove_stand_ins
+		n=$((n + 1))
+	done < <(hierarchies)
+	[ "$n" -ge 1 ]
+}
+
+# run_without_cgroups SETUP: run the demo in a throwaway mount namespace
+# after the shell commands SETUP, which hide the host's cgroup file
+# systems from it; then, still inside, list what /sys/fs/cgroup holds
+# ("inside: ...").  Sets status, output and stderr.
+run_without_cgroups() {
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	run --separate-stderr unshare --mount --propagation private sh -c "$1"'
+		"$0" </dev/null
+		status=$?
+		echo "inside: $(ls -A /sys/fs/cgroup | tr "\n" " ")"
+		exit $status' "$CGNS_DEMO"
+}
+
+# After run_without_cgroups, no_cgroups_said CGROUPS MOUNTS "$status"
+# "$output": exit 1, one line that says what is missing, not a step
+# narrated, and on the host no cgroup (CGROUPS: nslab_cgroups before) or
+# mount (MOUNTS: cgroup_mounts before) more.
+no_cgroups_said() {
+	echo "$4"
+	echo "$stderr"
+	[ "$3" -eq 1 ]
+	[ "$stderr" = "cgroupns_demo: finding a cgroup mount in /proc/self/mountinfo failed: ENOENT (No such file or directory): no cgroup file system mounted (some containers) — run the lab in the VM" ]
+	[[ "$4" == "inside: "* ]]
+	[ "$(grep -c . <<<"$4")" -eq 1 ]
+	[ "$(nslab_cgroups)" = "$1" ]
+	[ "$(cgroup_mounts)" = "$2" ]
+}
+
+@test "cgroupns: with no cgroup file system mounted, the demo says so and exits 1, leaving nothing on the host" {
+	require_root
+	local cgroups mounts
+	cgroups=$(nslab_cgroups) mounts=$(cgroup_mounts)
+	# Every cgroup mount goes (deepest first), /sys/fs/cgroup's tmpfs too;
+	# the inner shell's mountinfo is the witness that none is left.
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	run_without_cgroups 'awk "/ - cgroup2? / || \$5 == \"/sys/fs/cgroup\" {print \$5}" /proc/self/mountinfo |
+			sort -r | while read -r m; do umount "$m" || exit 98; done || exit 98
+		! grep -E " - cgroup2? " /proc/self/mountinfo || exit 99'
+	no_cgroups_said "$cgroups" "$mounts" "$status" "$output"
+}
+
+@test "cgroupns: an empty tmpfs over /sys/fs/cgroup hides the cgroup mounts still listed in mountinfo: the demo says none is mounted, makes nothing" {
+	require_root
+	local cgroups mounts setup
+	cgroups=$(nslab_cgroups) mounts=$(cgroup_mounts)
+	# This host's own layout, hidden under a tmpfs.
+	run_without_cgroups 'mount -t tmpfs none /sys/fs/cgroup || exit 98'
+	no_cgroups_said "$cgroups" "$mounts" "$status" "$output"
+	[ "$output" = "inside: " ]
+	# The VM's layout, cgroup2 on /sys/fs/cgroup itself, hidden the same
+	# way: there a mkdir would succeed, on the tmpfs.  (The cgroup2 mount
+	# is made in a cgroup namespace of its own: a mount from the host's
+	# would set the machine-wide cgroup2 options, nsdelegate among them, to
+	# its own.)
+	setup='umount -R /sys/fs/cgroup || exit 98
+		unshare --cgroup mount -t cgroup2 none /sys/fs/cgroup || exit 98
+		mount -t tmpfs none /sys/fs/cgroup || exit 98'
+	run_without_cgroups "$setup"
+	no_cgroups_said "$cgroups" "$mounts" "$status" "$output"
+	[ "$output" = "inside: " ]
+}
+
+@test "cgroupns: where cgroup2 has nsdelegate, root inside the namespace cannot move a process from outside into it (ENOENT)" {
+	require_root
+	require_cmd nsenter
+	local v2 cg before
+	v2=$(cg_mount cgroup2)
+	[ -n "$v2" ] || skip "no cgroup2 mount on this host"
+	[ -n "$(cg_mount cgroup2 nsdelegate)" ] ||
+		skip "cgroup2 is mounted without nsdelegate here, and nsdelegate is one setting for the whole machine: a throwaway mount with it would set it for the host's cgroup2 too (tests/distro/run's Debian 13 guest has it)"
+	outsider
+	before=$(line_for v2 <"/proc/$OUTSIDER/cgroup")
+	start_held "$CGNS_DEMO"
+	cg=$(demo_cg "$v2" "$HELD_DEMO")
+	# The page's own command, with a process of the test's for PID 1.
+	run ! nsenter -t "$HELD_PID" -C -m bash -c "/bin/echo $OUTSIDER > $v2/cgroup.procs"
+	[[ "$output" == *"No such file or directory"* ]]
+	# The host's view: the outsider is where it was, the lab's cgroup holds
+	# the child alone.
+	[ "$(line_for v2 <"/proc/$OUTSIDER/cgroup")" = "$before" ]
+	[ "$(cat "$cg/cgroup.procs")" = "$HELD_PID" ]
+	stop_held TERM
+	# The lab killed nothing that was not in its cgroup.
+	run ! gone "$OUTSIDER"
+}
+
+@test "cgroupns: where cgroup2 has no nsdelegate, root inside the namespace moves a process from outside into it, and the lab's end kills it" {
+	require_root
+	require_cmd nsenter
+	local v2 cg
+	v2=$(cg_mount cgroup2)
+	[ -n "$v2" ] || skip "no cgroup2 mount on this host"
+	[ -z "$(cg_mount cgroup2 nsdelegate)" ] ||
+		skip "cgroup2 is mounted with nsdelegate here (the test above checks the wall)"
+	# The page warns that this moves the host's PID 1; a sleep of the
+	# test's stands in for it.
+	outsider
+	start_held "$CGNS_DEMO"
+	cg=$(demo_cg "$v2" "$HELD_DEMO")
+	run -0 nsenter -t "$HELD_PID" -C -m bash -c "/bin/echo $OUTSIDER > $v2/cgroup.procs"
+	# The host sees it in the lab's cgroup, beside the child.
+	[ "$(line_for v2 <"/proc/$OUTSIDER/cgroup")" = "0::${cg#"$v2"}" ]
+	grep -qx "$OUTSIDER" "$cg/cgroup.procs"
+	grep -qx "$HELD_PID" "$cg/cgroup.procs"
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	# The page's "What can go wrong": it is killed before the rmdir.
+	wait_until 5 gone "$OUTSIDER"
+	[ ! -d "$cg" ]
 }
 
 @test "cgroupns: nothing named nslab is left behind" {

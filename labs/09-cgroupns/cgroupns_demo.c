@@ -49,7 +49,9 @@ static void find_hierarchies(void)
 	if (cgroup_mount_of("cgroup", "memory", h[nh].mnt, h[nh].fsopts, sizeof h[nh].fsopts))
 		h[nh++].v1 = true;
 	if (nh == 0)
-		die(ENOENT, "finding a cgroup mount in /proc/self/mountinfo");
+		die_hint(ENOENT,
+			 "no cgroup file system mounted (some containers) — run the lab in the VM",
+			 "finding a cgroup mount in /proc/self/mountinfo");
 	step(1, "the cgroup hierarchies, from /proc/self/mountinfo:");
 	for (int i = 0; i < nh; i++) {
 		char cg[sizeof h[i].cg]; /* built apart: gcc -O0 sees h overlap itself */

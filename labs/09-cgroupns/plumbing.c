@@ -3,6 +3,7 @@
  * files that the story in cgroupns_demo.c relies on.  Not the lesson.
  */
 #include "../common/cgroup.h"
+#include "../common/mountinfo.h"
 #include "plumbing.h"
 
 #include <dirent.h>
@@ -35,51 +36,25 @@ void parse_args(int argc, char **argv, struct demo_opts *opts)
 	demo_check_opts(opts);
 }
 
-/* Is WORD one of the comma-separated words of LIST ("rw,memory")? */
-static bool in_list(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-		if (strncmp(p, word, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
 /* The first mount of file system type FSTYPE (with OPTION among its super
- * options, unless NULL): its mount point in MNT, those options in FSOPTS.
- * A mountinfo line reads "id parent dev root MOUNTPOINT opts [tags] -
- * FSTYPE source SUPEROPTIONS". */
+ * options, unless NULL) that its mount point still leads to: its mount
+ * point in MNT, those options in FSOPTS.  A cgroup mount hidden by another
+ * (an empty tmpfs over /sys/fs/cgroup) does not count. */
 bool cgroup_mount_of(const char *fstype, const char *option, char mnt[PATH_MAX], char *fsopts,
 		     size_t len)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	char *line = NULL, *dash, *save;
-	size_t cap = 0;
+	FILE *f = mountinfo_open("/proc/self/mountinfo");
+	struct mount_entry m;
 	bool found = false;
 
-	if (!f)
-		die(errno, "fopen(\"/proc/self/mountinfo\")");
-	while (!found && getline(&line, &cap, f) > 0) {
-		char *point = NULL, *type, *super;
-
-		if (!(dash = strstr(line, " - ")))
+	while (!found && mountinfo_next(f, &m)) {
+		if (strcmp(m.fstype, fstype) != 0 || (option && !has_word(m.super, option, ',')) ||
+		    !mountinfo_reachable(&m))
 			continue;
-		*dash = '\0';
-		strtok_r(line, " ", &save);
-		for (int field = 2; field <= 5; field++)
-			point = strtok_r(NULL, " ", &save);
-		type = strtok_r(dash + 3, " \n", &save);
-		strtok_r(NULL, " \n", &save); /* the source */
-		super = strtok_r(NULL, " \n", &save);
-		if (!point || !type || !super || strcmp(type, fstype) != 0 ||
-		    (option && !in_list(super, option)))
-			continue;
-		snprintf(mnt, PATH_MAX, "%s", point);
-		snprintf(fsopts, len, "%s", super);
+		snprintf(mnt, PATH_MAX, "%s", m.point);
+		snprintf(fsopts, len, "%s", m.super);
 		found = true;
 	}
-	free(line);
 	fclose(f);
 	return found;
 }
@@ -100,7 +75,8 @@ void cgroup_line(const char *file, bool v1, char *line, size_t len)
 		if (!(ctrls = strchr(line, ':')) || !(end = strchr(++ctrls, ':')))
 			continue;
 		*end = '\0'; /* for a moment: the controllers alone */
-		found = v1 ? in_list(ctrls, "memory") : strncmp(line, "0:", 2) == 0 && !*ctrls;
+		found = v1 ? has_word(ctrls, "memory", ',')
+			   : strncmp(line, "0:", 2) == 0 && !*ctrls;
 		*end = ':';
 	}
 	fclose(f);

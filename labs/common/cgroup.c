@@ -58,6 +58,9 @@ bool cgroup_find(const char *ctrl, char mnt[PATH_MAX], char parent[PATH_MAX], bo
 
 	*mnt = '\0';
 	while (!*mnt && mountinfo_next(f, &m)) {
+		/* (stat() only cgroup mounts: stat() on an autofs point mounts it.) */
+		if (strncmp(m.fstype, "cgroup", 6) != 0 || !mountinfo_reachable(&m))
+			continue; /* not a cgroup mount, or one hidden by a later mount */
 		if (strcmp(m.fstype, "cgroup2") == 0 && offers(m.point, ctrl)) {
 			snprintf(mnt, PATH_MAX, "%s", m.point);
 			*v1 = false;

@@ -11,7 +11,8 @@
  * its root's cgroup.controllers), else a v1 hierarchy mounted with it; its
  * mount point in MNT, *V1 which.  PARENT, where a lab makes its cgroup: on
  * v2 the root; on v1 the cgroup this process is in already (the line
- * "N:memory:/path" of /proc/self/cgroup).  False if there is none. */
+ * "N:memory:/path" of /proc/self/cgroup).  False if there is none (or
+ * none that its mount point still leads to). */
 bool cgroup_find(const char *ctrl, char mnt[PATH_MAX], char parent[PATH_MAX], bool *v1);
 
 /* Every PID in DIR/cgroup.procs, however many, into *PIDS (malloc()ed; the

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 /* Copy field FROM into TO (LEN bytes), undoing the kernel's octal escapes. */
 static void unescape(char *to, size_t len, const char *from)
@@ -27,6 +29,8 @@ bool mountinfo_next(FILE *f, struct mount_entry *m)
 {
 	char line[3 * PATH_MAX], *field[32], *save = NULL;
 	int n = 0, dash = -1;
+	unsigned int major;
+	unsigned int minor;
 
 	if (!fgets(line, sizeof line, f))
 		return false;
@@ -40,6 +44,7 @@ bool mountinfo_next(FILE *f, struct mount_entry *m)
 		memset(m, 0, sizeof *m);
 		return true;
 	}
+	m->dev = sscanf(field[2], "%u:%u", &major, &minor) == 2 ? makedev(major, minor) : 0;
 	unescape(m->root, sizeof m->root, field[3]);
 	unescape(m->point, sizeof m->point, field[4]);
 	m->propagation[0] = '\0';
@@ -53,6 +58,13 @@ bool mountinfo_next(FILE *f, struct mount_entry *m)
 	unescape(m->source, sizeof m->source, field[dash + 2]);
 	snprintf(m->super, sizeof m->super, "%s", field[dash + 3]);
 	return true;
+}
+
+bool mountinfo_reachable(const struct mount_entry *m)
+{
+	struct stat st;
+
+	return m->point[0] && stat(m->point, &st) == 0 && st.st_dev == m->dev;
 }
 
 FILE *mountinfo_open(const char *path)

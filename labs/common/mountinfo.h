@@ -8,8 +8,10 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct mount_entry {
+	dev_t dev;	      /* the filesystem's device, from MAJOR:MINOR */
 	char root[PATH_MAX];  /* which directory of its filesystem is mounted */
 	char point[PATH_MAX]; /* where */
 	char propagation[64]; /* "shared:N", "master:N", ... or "private" */
@@ -20,6 +22,12 @@ struct mount_entry {
 
 /* The next mount of F, opened on a mountinfo file; false at its end. */
 bool mountinfo_next(FILE *f, struct mount_entry *m);
+
+/* Does M's mount point still lead to M?  A mount hidden by a later one on
+ * or above its point (an empty tmpfs over /sys/fs/cgroup) stays in the
+ * table, but its path now leads to another filesystem.  (It stat()s the
+ * point: an autofs point would be mounted by it.) */
+bool mountinfo_reachable(const struct mount_entry *m);
 
 /* Opened for reading, or the demo dies saying which file. */
 FILE *mountinfo_open(const char *path);
