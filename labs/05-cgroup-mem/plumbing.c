@@ -6,6 +6,7 @@
  */
 #include "plumbing.h"
 #include "cgroup_v1.h"
+#include "../common/cgroup.h"
 #include "../common/mountinfo.h"
 
 #include <ctype.h>
@@ -85,18 +86,12 @@ const char *check_parent(const char *opt, const char *mount)
  * "N:memory:/path" on v1). */
 void note_proc_cgroup(pid_t pid)
 {
-	char path[64], line[PATH_MAX + 64];
-	FILE *f;
+	char line[PATH_MAX + 64];
 
-	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
-	if (!(f = fopen(path, "r")))
-		die(errno, "fopen(\"%s\")", path);
-	while (fgets(line, sizeof line, f))
-		if (strstr(line, "nslab-mem-")) {
-			line[strcspn(line, "\n")] = '\0';
-			note("%s says %s", path, line);
-		}
-	fclose(f);
+	if (!cgroup_line(pid, "memory", line, sizeof line))
+		die(errno, "reading /proc/%d/cgroup", (int)pid);
+	if (strstr(line, "nslab-mem-"))
+		note("/proc/%d/cgroup says %s", (int)pid, line);
 }
 
 /* --shell: a shell inside the cgroup instead of the allocator. */

@@ -75,6 +75,14 @@ static void make_cgroups(void)
 	}
 }
 
+/* The line of /proc/PID/cgroup (PID 0: our own) for hierarchy I. */
+static void line_of(pid_t pid, int i, char *line, size_t len)
+{
+	if (!cgroup_line(pid, h[i].v1 ? "memory" : NULL, line, len))
+		die(errno, "finding the %s line of /proc/%d/cgroup",
+		    h[i].v1 ? "memory" : "0::", (int)pid);
+}
+
 /* Step 4, in the child, once the parent has moved it in: the new
  * namespace's root is fixed now, at the cgroup we are in at this moment. */
 static void enter_cgroup_namespace(void)
@@ -82,12 +90,12 @@ static void enter_cgroup_namespace(void)
 	char before[2][PATH_MAX + 64], after[PATH_MAX + 64];
 
 	for (int i = 0; i < nh; i++)
-		cgroup_line("/proc/self/cgroup", h[i].v1, before[i], sizeof before[i]);
+		line_of(0, i, before[i], sizeof before[i]);
 	if (unshare(CLONE_NEWCGROUP) != 0)
 		die(errno, "unshare(CLONE_NEWCGROUP)");
 	step(4, "child: unshare(CLONE_NEWCGROUP): the cgroup it is in becomes the root");
 	for (int i = 0; i < nh; i++) {
-		cgroup_line("/proc/self/cgroup", h[i].v1, after, sizeof after);
+		line_of(0, i, after, sizeof after);
 		note("/proc/self/cgroup before: %s", before[i]);
 		note("/proc/self/cgroup after:  %s", after);
 		result("inside:  /proc/self/cgroup says %s", after);
@@ -191,7 +199,7 @@ static bool host_view(void)
 	     (int)child);
 	for (int i = 0; i < nh; i++) {
 		snprintf(inside, sizeof inside, "/proc/%d/root%s", (int)child, h[i].mnt);
-		cgroup_line(file, h[i].v1, line, sizeof line);
+		line_of(child, i, line, sizeof line);
 		if (stat(inside, &in) != 0 || stat(h[i].cg, &out) != 0)
 			die(errno, "stat(\"%s\")", inside);
 		bool same = in.st_dev == out.st_dev && in.st_ino == out.st_ino;

@@ -59,41 +59,16 @@ bool cgroup_mount_of(const char *fstype, const char *option, char mnt[PATH_MAX],
 	return found;
 }
 
-/* The line of FILE (a /proc/PID/cgroup) for the cgroup2 tree, "0::/path",
- * or (V1) for the v1 hierarchy with the memory controller,
- * "N:memory:/path"; without its newline. */
-void cgroup_line(const char *file, bool v1, char *line, size_t len)
-{
-	FILE *f = fopen(file, "r");
-	char *ctrls, *end;
-	bool found = false;
-
-	if (!f)
-		die(errno, "fopen(\"%s\")", file);
-	while (!found && fgets(line, (int)len, f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!(ctrls = strchr(line, ':')) || !(end = strchr(++ctrls, ':')))
-			continue;
-		*end = '\0'; /* for a moment: the controllers alone */
-		found = v1 ? has_word(ctrls, "memory", ',')
-			   : strncmp(line, "0:", 2) == 0 && !*ctrls;
-		*end = ':';
-	}
-	fclose(f);
-	if (!found)
-		die(ENOENT, "finding the %s line in %s", v1 ? "memory" : "0::", file);
-}
-
-/* The memory cgroup this process is in (v1), from the path part of its
- * line, "N:memory:/path": "/path" to append to the hierarchy's mount
- * point, or "" for the root. */
+/* The memory cgroup this process is in (v1): "/path" of "N:memory:/path",
+ * to append to the hierarchy's mount point, or "" for the root. */
 const char *own_memory_cgroup(void)
 {
 	static char line[PATH_MAX + 64];
 	const char *path;
 
-	cgroup_line("/proc/self/cgroup", true, line, sizeof line);
-	path = strchr(strchr(line, ':') + 1, ':') + 1; /* cgroup_line checked both */
+	if (!cgroup_line(0, "memory", line, sizeof line))
+		die(errno, "finding the memory line in /proc/self/cgroup");
+	path = cgroup_line_path(line);
 	return strcmp(path, "/") ? path : "";
 }
 

@@ -11,7 +11,6 @@
 void parse_args(int argc, char **argv, struct demo_opts *opts);
 bool cgroup_mount_of(const char *fstype, const char *option, char mnt[PATH_MAX], char *fsopts,
 		     size_t len);
-void cgroup_line(const char *file, bool v1, char *line, size_t len);
 const char *own_memory_cgroup(void);
 int count_cgroups(const char *dir);
 int list_procs(const char *dir, char *buf, size_t len);

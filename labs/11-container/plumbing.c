@@ -163,23 +163,6 @@ void note_counters(const char *dir, bool v1, const char *ctrls)
 		note("%s/pids.events: max %lld", dir, counter(dir, "pids.events", "max"));
 }
 
-void own_cgroup_line(const char *ctrl, char *buf, size_t len)
-{
-	char line[PATH_MAX + 64];
-	char want[64];
-	FILE *f = fopen("/proc/self/cgroup", "re");
-
-	snprintf(buf, len, "?");
-	snprintf(want, sizeof want, ":%s:", ctrl);
-	while (f && fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (strstr(line, want) || (strncmp(line, "0::", 3) == 0 && *buf == '?'))
-			snprintf(buf, len, "%s", line);
-	}
-	if (f)
-		fclose(f);
-}
-
 /* A bind mount made in a user namespace inherits its source's nosuid,
  * nodev, noexec and atime flags locked: a remount must repeat them (or
  * fail with EPERM).  They, as MS_ flags, of the mount PATH is on. */

@@ -41,8 +41,6 @@ bool remove_cgroup(const char *dir, const char *parent, const char *added);
 /* Step 13: what the cgroup counted - OOM kills (memory.events on v2,
  * memory.oom_control on v1), and forks refused at pids.max. */
 void note_counters(const char *dir, bool v1, const char *ctrls);
-/* The line of /proc/self/cgroup for controller CTRL on v1, or v2's "0::". */
-void own_cgroup_line(const char *ctrl, char *buf, size_t len);
 
 /* The flags a remount of the mount PATH is on must repeat; see plumbing.c. */
 unsigned long flags_to_keep(const char *path);

@@ -1,5 +1,6 @@
 /* external.c - the figures of programs nsbench runs; see external.h. */
 #include "external.h"
+#include "../common/cgroup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,29 +56,15 @@ static double cgroup_kib(pid_t pid)
 {
 	char path[PATH_MAX];
 	char line[PATH_MAX / 2];
-	char file[PATH_MAX / 2] = "";
 	char num[32];
-	FILE *f;
+	bool v1;
 
-	snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof line, f)) {
-		char *rel = strchr(line, ':') ? strchr(strchr(line, ':') + 1, ':') : NULL;
-		bool v1 = strstr(line, ":memory:") != NULL;
-
-		if (!rel || !rel[1])
-			continue;
-		rel[strcspn(rel, "\n")] = 0;
-		if (v1 || (!*file && !strncmp(line, "0::", 3)))
-			snprintf(file, sizeof file, "%s%s", v1 ? "memory" : "", rel + 1);
-	}
-	fclose(f);
-	if (!*file || !strcmp(file, "/") || !strcmp(file, "memory/"))
-		return -1;
-	snprintf(path, sizeof path, "/sys/fs/cgroup/%s/%s", file,
-		 strncmp(file, "memory/", 7) ? "memory.current" : "memory.usage_in_bytes");
+	if (!cgroup_line(pid, "memory", line, sizeof line) ||
+	    strcmp(cgroup_line_path(line), "/") == 0)
+		return -1; /* none, or the root's: not a cgroup of its own */
+	v1 = strncmp(line, "0::", 3) != 0;
+	snprintf(path, sizeof path, "/sys/fs/cgroup%s%s/%s", v1 ? "/memory" : "",
+		 cgroup_line_path(line), v1 ? "memory.usage_in_bytes" : "memory.current");
 	return *first_line(path, num, sizeof num) ? atol(num) / 1024.0 : -1;
 }
 

@@ -27,34 +27,53 @@ static bool offers(const char *point, const char *ctrl)
 	return has_word(list, ctrl, ' ');
 }
 
-/* Our own cgroup in the v1 hierarchy of CTRL, from /proc/self/cgroup, into
- * REL ("" if it is the root). */
-static void own_v1_cgroup(const char *ctrl, char rel[PATH_MAX])
+bool cgroup_line(pid_t pid, const char *ctrl, char *line, size_t len)
 {
-	char line[PATH_MAX + 64];
-	FILE *f = fopen("/proc/self/cgroup", "re");
+	char path[64];
+	char buf[PATH_MAX + 64];
+	FILE *f;
 
-	*rel = '\0';
-	while (f && fgets(line, sizeof line, f)) {
-		char *ctrls = strchr(line, ':');
-		char *path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+	*line = '\0';
+	snprintf(path, sizeof path, pid ? "/proc/%d/cgroup" : "/proc/self/cgroup", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (fgets(buf, sizeof buf, f)) {
+		char *ctrls = strchr(buf, ':'); /* "4:memory:/path": ":memory:/path" */
+		char *rest = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		bool v1;
+		bool v2;
 
-		if (!path)
+		if (!rest)
 			continue;
-		*path++ = '\0'; /* "4:memory:/path" -> "memory" and "/path" */
-		path[strcspn(path, "\n")] = '\0';
-		if (has_word(ctrls + 1, ctrl, ',') && strcmp(path, "/") != 0)
-			snprintf(rel, PATH_MAX, "%s", path);
+		buf[strcspn(buf, "\n")] = '\0';
+		*rest = '\0'; /* for a moment: the controllers alone */
+		v1 = ctrl && has_word(ctrls + 1, ctrl, ',');
+		v2 = strncmp(buf, "0:", 2) == 0 && ctrls[1] == '\0';
+		*rest = ':';
+		if (v1 || (v2 && !*line))
+			snprintf(line, len, "%s", buf);
+		if (v1)
+			break;
 	}
-	if (f)
-		fclose(f);
+	fclose(f);
+	if (!*line)
+		errno = ENOENT;
+	return *line != '\0';
+}
+
+const char *cgroup_line_path(const char *line)
+{
+	const char *colon = strchr(line, ':');
+
+	colon = colon ? strchr(colon + 1, ':') : NULL;
+	return colon ? colon + 1 : "";
 }
 
 bool cgroup_find(const char *ctrl, char mnt[PATH_MAX], char parent[PATH_MAX], bool *v1)
 {
 	FILE *f = mountinfo_open("/proc/self/mountinfo");
 	struct mount_entry m;
-	char rel[PATH_MAX];
+	char line[PATH_MAX];
 
 	*mnt = '\0';
 	while (!*mnt && mountinfo_next(f, &m)) {
@@ -72,8 +91,12 @@ bool cgroup_find(const char *ctrl, char mnt[PATH_MAX], char parent[PATH_MAX], bo
 	fclose(f);
 	if (!*mnt)
 		return false;
-	own_v1_cgroup(ctrl, rel);
-	snprintf(parent, PATH_MAX, "%.*s%.*s", PATH_MAX / 2, mnt, PATH_MAX / 2 - 1, *v1 ? rel : "");
+	/* On v1, under the cgroup we are in already: "/path" of "4:memory:/path". */
+	if (!*v1 || !cgroup_line(0, ctrl, line, sizeof line) ||
+	    strcmp(cgroup_line_path(line), "/") == 0)
+		line[0] = '\0';
+	snprintf(parent, PATH_MAX, "%.*s%.*s", PATH_MAX / 2, mnt, PATH_MAX / 2 - 1,
+		 cgroup_line_path(line));
 	return true;
 }
 

@@ -15,6 +15,14 @@
  * none that its mount point still leads to). */
 bool cgroup_find(const char *ctrl, char mnt[PATH_MAX], char parent[PATH_MAX], bool *v1);
 
+/* The line of /proc/PID/cgroup (PID 0: this process) for the v1 hierarchy
+ * of controller CTRL ("4:memory:/path"), or, where CTRL is NULL or has no
+ * v1 hierarchy, for the cgroup2 tree ("0::/path"); without its newline.
+ * False (LINE empty, errno set) if the file cannot be read or has neither. */
+bool cgroup_line(pid_t pid, const char *ctrl, char *line, size_t len);
+/* The path part of such a line ("/path"), "" if it has none. */
+const char *cgroup_line_path(const char *line);
+
 /* Every PID in DIR/cgroup.procs, however many, into *PIDS (malloc()ed; the
  * caller frees it).  The count, or -1 and errno if it cannot be read. */
 long cgroup_procs(const char *dir, pid_t **pids);
