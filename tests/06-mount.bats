@@ -412,7 +412,8 @@ killed_leaves_nothing() {
 	wait "$a" || sa=$?
 	wait "$b" || sb=$?
 	cat "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
-	[ "$sa" -eq 0 ] && [ "$sb" -eq 0 ]
+	[ "$sa" -eq 0 ]
+	[ "$sb" -eq 0 ]
 	[ "$(grep -h '^\[2\]' "$BATS_TEST_TMPDIR/a")" != "$(grep -h '^\[2\]' "$BATS_TEST_TMPDIR/b")" ]
 }
 

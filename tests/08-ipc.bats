@@ -117,7 +117,9 @@ story() { sed -n "$1" "$HELD_LOG" | head -1; }
 	child=$(story 's/^\[2\] clone(.*) -> child \([0-9]*\) .*/\1/p')
 	inside_q=$(story 's/^\[4\] inside: msgget(.*) -> queue \([0-9]*\);.*/\1/p')
 	echo "story: host queue $host_q, child $child, inside queue $inside_q"
-	[ -n "$host_q" ] && [ -n "$child" ] && [ -n "$inside_q" ]
+	[ -n "$host_q" ]
+	[ -n "$child" ]
+	[ -n "$inside_q" ]
 	# [2] the child is the process the host sees in its own IPC namespace.
 	[ "$child" = "$HELD_PID" ]
 	[ "$(ns_inode "$HELD_PID" ipc)" != "$(ns_inode self ipc)" ]

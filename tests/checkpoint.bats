@@ -504,7 +504,8 @@ case_cleanup() {
 	for bad in --bogus 12 0 six "--junit" "--junit=" "--student" "--all 01" "--watch 01" "--watch --junit x 01" "01 --junit" "01 --all" "01 --bogus"; do
 		# shellcheck disable=SC2086 # split on purpose: "--all 01" is two words
 		run -2 --separate-stderr "$CHECKPOINT" $bad </dev/null
-		[[ "$stderr" == *"Usage: sudo tools/checkpoint"* ]] && [ -z "$output" ]
+		[[ "$stderr" == *"Usage: sudo tools/checkpoint"* ]]
+		[ -z "$output" ]
 	done
 	run -2 --separate-stderr "$CHECKPOINT" --watch 01
 	[[ "$stderr" == *"--watch redraws a terminal"* ]]
@@ -519,15 +520,18 @@ case_cleanup() {
 	[ "$(grep -c '^  [0-9]\. ' <<<"$output")" -eq 37 ]
 	[[ "$output" == *"1. a process in a UTS namespace of its own"* ]]
 	run -0 as_nobody "$NOBODY_DIR/checkpoint" --list uts 4
-	[ "$(grep -c '^Lab ' <<<"$output")" -eq 2 ] && [[ "$output" == *"Lab 04: "* ]]
+	[ "$(grep -c '^Lab ' <<<"$output")" -eq 2 ]
+	[[ "$output" == *"Lab 04: "* ]]
 	# Options after the labs, as GNU tools take them; after --, only labs.
 	run -0 as_nobody "$NOBODY_DIR/checkpoint" uts --list 4
-	[ "$(grep -c '^Lab ' <<<"$output")" -eq 2 ] && [[ "$output" == *"Lab 04: "* ]]
+	[ "$(grep -c '^Lab ' <<<"$output")" -eq 2 ]
+	[[ "$output" == *"Lab 04: "* ]]
 	run -2 --separate-stderr as_nobody "$NOBODY_DIR/checkpoint" --list -- --quiet
 	[[ "$stderr" == *"no lab '--quiet'"* ]]
 	require_root
 	run -1 --separate-stderr as_nobody "$NOBODY_DIR/checkpoint" 01
-	[[ "$stderr" == *"needs root"*"sudo"* ]] && [ -z "$output" ]
+	[[ "$stderr" == *"needs root"*"sudo"* ]]
+	[ -z "$output" ]
 }
 
 @test "checkpoint --watch: on a terminal it redraws every 2 s until Ctrl-C" {
