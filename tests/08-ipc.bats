@@ -225,6 +225,45 @@ story() { sed -n "$1" "$HELD_LOG" | head -1; }
 	stop_held TERM
 }
 
+@test "ipc: the commands --hold suggests work as printed and show the child's side, not the host's" {
+	require_root
+	require_cmd ipcs nsenter lsns
+	start_held "$IPC_DEMO" --size 4
+	local key name cmds argv
+	key=$(key_of "$HELD_DEMO")
+	name=nslab-ipc-${key#0x}
+	mapfile -t cmds < <(sed -n '/^Holding/,/^Press/s/^    //p' "$HELD_LOG")
+	printf 'suggested: %s\n' "${cmds[@]}"
+	[ "${#cmds[@]}" -eq 5 ]
+	# Each as printed (this test is root already: without its sudo).
+	# 1: the host's view - the key names the 20-byte queue, no segment.
+	read -ra argv <<<"${cmds[0]#sudo }"
+	run -0 "${argv[@]}"
+	grep -Eq "^$key +[0-9]+ +root +600 +20 +1 *\$" <<<"$output"
+	[ "$(grep -c "^$key " <<<"$output")" -eq 1 ]
+	# 2: the child's - the key names its 32-byte queue and the 4 MiB segment.
+	read -ra argv <<<"${cmds[1]#sudo }"
+	run -0 "${argv[@]}"
+	grep -Eq "^$key +0 +root +600 +32 +1 *\$" <<<"$output"
+	grep -Eq "^$key +0 +root +600 +4194304 +1 " <<<"$output"
+	# 3: the raw table inside, the key in decimal, created by the child.
+	read -ra argv <<<"${cmds[2]#sudo }"
+	run -0 "${argv[@]}"
+	# shellcheck disable=SC2016 # awk's own fields
+	[ "$(awk 'NR > 1 {print $1, $4, $5}' <<<"$output")" = "$((key)) $((4 << 20)) $HELD_PID" ]
+	# 4: the child's POSIX queue, holding its 6-byte "hello".
+	read -ra argv <<<"${cmds[3]#sudo }"
+	[ "${argv[-1]##*/}" = "$name" ]
+	run -0 "${argv[@]}"
+	[[ "$output" == "QSIZE:6 "* ]]
+	# 5: lsns names the child's own IPC namespace.
+	read -ra argv <<<"${cmds[4]#sudo }"
+	[ "${argv[0]}" = lsns ]
+	lsns_shows "^ *$(ns_inode "$HELD_PID" ipc) +ipc +1 +$HELD_PID " "${argv[@]:1}"
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+}
+
 @test "ipc: the segment's memory is freed with the namespace, though nobody removed it" {
 	require_root
 	local with after
@@ -332,6 +371,22 @@ story() { sed -n "$1" "$HELD_LOG" | head -1; }
 	[ "$(ipc_leftovers)" = "$before" ]
 }
 
+@test "ipc: a POSIX queue refused at step 1 (RLIMIT_MSGQUEUE: EMFILE) is exit 1, and its System V queue is removed" {
+	require_root
+	require_cmd prlimit
+	local before
+	before=$(ipc_leftovers)
+	stray 0x6e3ffff1
+	# Every POSIX queue counts against its user's RLIMIT_MSGQUEUE, root's
+	# too: under a limit of 0 step 1's mq_open() fails - after its msgget()
+	# made the host's System V queue, which the demo must then remove (the
+	# page's table: "the demo has removed its System V queue").
+	run -1 --separate-stderr prlimit --msgqueue=0 "$IPC_DEMO" --key 0x6e3ffff1
+	[[ "$stderr" == *'mq_open("/nslab-ipc-6e3ffff1", O_CREAT|O_EXCL) failed: EMFILE'* ]]
+	[[ "$output" != *"clone("* ]]
+	[ "$(ipc_leftovers)" = "$before" ]
+}
+
 @test "ipc: after SIGKILL of the demo, the host keeps its objects under the documented names" {
 	require_root
 	local key name
@@ -404,6 +459,8 @@ story() { sed -n "$1" "$HELD_LOG" | head -1; }
 		echo "host: $(ls /dev/mqueue | grep nslab)"
 		echo "inside: $(nsenter -t "$child" -m ls /dev/mqueue)"
 		echo "demo: $!"
+		echo "host: $(cut -d" " -f1 /dev/mqueue/nslab-ipc-*)"
+		echo "inside: $(nsenter -t "$child" -m sh -c "cut -d\" \" -f1 /dev/mqueue/nslab-ipc-*")"
 		kill -TERM $! && wait $!' _ "$IPC_DEMO" "$BATS_TEST_TMPDIR"
 	echo "$output"
 	local name
@@ -411,16 +468,29 @@ story() { sed -n "$1" "$HELD_LOG" | head -1; }
 	# Both show a queue of the same name: the host's and the child's own.
 	[ "${lines[0]}" = "host: $name" ]
 	[ "${lines[1]}" = "inside: $name" ]
+	# Two queues, not one seen twice: the host's is empty, the child's holds
+	# its 6-byte "hello".  (Without a mount of its own, the child's copy of
+	# /dev/mqueue would show the host's queue under that very name.)
+	[ "${lines[3]}" = "host: QSIZE:0" ]
+	[ "${lines[4]}" = "inside: QSIZE:6" ]
 	grep -q "mount(\"mqueue\", \"/dev/mqueue\", \"mqueue\")" "$BATS_TEST_TMPDIR/log"
 	grep -q "^    /dev/mqueue lists: $name\$" "$BATS_TEST_TMPDIR/log"
 }
 
 @test "ipc: --shell runs inside the namespace; the demo exits with its status, or 128+signal" {
 	require_root
-	# The shell sees the child's queue (32 bytes) and its mqueue mount.
-	run -7 "$IPC_DEMO" --quiet --shell <<<'ipcs -q; ls /dev/mqueue /mnt 2>/dev/null; exit 7'
-	[[ "$output" == *$'\n0x6e'*" 32 "* ]]
-	[[ "$output" == *"nslab-ipc-6e"* ]]
+	# The shell sees the child's queue (32 bytes) and, in its mqueue mount,
+	# the child's POSIX queue with its 6-byte message: lines that only ipcs
+	# and the shell print (the demo's own lines name the queue too).
+	# shellcheck disable=SC2016 # the script is for the shell inside
+	run -7 "$IPC_DEMO" --quiet --shell <<<'ipcs -q
+		d=/mnt; [ -d /dev/mqueue ] && d=/dev/mqueue
+		for q in "$d"/*; do echo "mq: ${q##*/} $(cut -d" " -f1 "$q")"; done; exit 7'
+	local key
+	key=$(sed -n 's/^==> host:    key \(0x6e[0-9a-f]*\) names queue .*/\1/p' <<<"$output")
+	[ -n "$key" ]
+	grep -Eq "^$key +0 +root +600 +32 +1 *\$" <<<"$output"
+	[ "$(grep '^mq: ' <<<"$output")" = "mq: nslab-ipc-${key#0x} QSIZE:6" ]
 	run -137 "$IPC_DEMO" --quiet --shell <<<'kill -KILL $$'
 }
 
@@ -443,6 +513,16 @@ story() { sed -n "$1" "$HELD_LOG" | head -1; }
 		[[ "$output" != *"msgget("* ]]
 	done
 	run -2 "$IPC_DEMO" --key ""
+	# The first line says what was wrong, on stderr, as the page shows it.
+	run -2 --separate-stderr "$IPC_DEMO" --key 42
+	[ "${stderr_lines[0]}" = "ipc_demo: --key takes a key from 0x6e000000 to 0x6e3fffff (the kit's range), not '42'" ]
+	[ -z "$output" ]
+	run -2 --separate-stderr "$IPC_DEMO" --size 0
+	[ "${stderr_lines[0]}" = "ipc_demo: --size takes a size in MiB from 1 to 1024, not '0'" ]
+	run -2 --separate-stderr "$IPC_DEMO" --size
+	[[ "${stderr_lines[0]}" == *"option '--size' requires an argument" ]]
+	run -2 --separate-stderr "$IPC_DEMO" --hold --shell
+	[[ "${stderr_lines[0]}" == "ipc_demo: --hold and --shell do not go together"* ]]
 	[ "$(ipc_leftovers)" = "$before" ]
 	# The ends of the ranges still work.
 	require_root
