@@ -193,7 +193,10 @@ status_of() { awk -v k="$2:" '$1 == k {$1 = ""; sub(/^ /, ""); print}' "/proc/$1
 	start_held_as_nobody
 	local enter=(nsenter --preserve-credentials -t "$HELD_PID" --user)
 	# Only the user namespace joined: the UTS namespace is still the host's.
+	# It is hostname that is refused, not nsenter (which would fail too).
 	run ! as_nobody "${enter[@]}" hostname "$(hostname)"
+	[[ "$output" != *"nsenter:"* ]]
+	[[ "$output" == *"must be root"* || "$output" == *"not permitted"* ]]
 	run -1 as_nobody "${enter[@]}" cat /etc/shadow
 	[[ "$output" == *"Permission denied"* ]]
 	run -0 as_nobody "${enter[@]}" stat -c '%u %g' /etc/shadow
@@ -228,10 +231,41 @@ status_of() { awk -v k="$2:" '$1 == k {$1 = ""; sub(/^ /, ""); print}' "/proc/$1
 	stop_held TERM
 }
 
+@test "user: the commands --hold suggests work as printed, for the same unprivileged user" {
+	require_root
+	require_cmd nsenter lsns
+	require_userns_for_nobody
+	start_held_as_nobody
+	local try=()
+	mapfile -t try < <(sed -n '/^Holding/,/^Press/s/^    //p' "$HELD_LOG")
+	[ "${#try[@]}" -eq 4 ] || fail "expected 4 commands after 'Holding', got: ${try[*]}"
+	# Each line is run as printed, by nobody's own shell, and must show
+	# what the host's /proc shows of the child: the PID in it is the child's.
+	run -0 as_nobody sh -c "${try[0]}"
+	[ "$output" = "$(cat "/proc/$HELD_PID/uid_map" "/proc/$HELD_PID/gid_map")" ]
+	run -0 as_nobody sh -c "${try[1]}"
+	[ "$output" = "$(grep -E '^(Uid|Gid|CapEff)' "/proc/$HELD_PID/status")" ]
+	[[ "$output" == *"Uid:"*"65534"* ]]
+	# (lsns 2.38 may miss a namespace while processes come and go: 3 tries.)
+	local ns i
+	ns=$(ns_inode "$HELD_PID" user)
+	for i in 1 2 3; do
+		run -0 as_nobody sh -c "${try[2]}"
+		grep -Eq "^ *$ns +user " <<<"$output" && break
+	done
+	grep -Eq "^ *$ns +user " <<<"$output"
+	run -0 as_nobody sh -c "${try[3]}"
+	[ "$output" = nslab-user ]
+	stop_held TERM
+}
+
 @test "user: run by real root it works too, maps 0 to 0 and says why a normal user is the point" {
 	require_root
+	require_cmd nsenter
 	start_held "$USER_DEMO"
 	[ "$(awk '{print $1, $2, $3}' "/proc/$HELD_PID/uid_map")" = "0 0 1" ]
+	[ "$(awk '{print $1, $2, $3}' "/proc/$HELD_PID/gid_map")" = "0 0 1" ]
+	[ "$(cat "/proc/$HELD_PID/setgroups")" = "deny" ]
 	[ "$(status_of "$HELD_PID" Uid)" = "0 0 0 0" ]
 	[ "$(status_of "$HELD_PID" CapEff)" = "$(full_caps)" ]
 	[ "$(ns_inode "$HELD_PID" user)" != "$(ns_inode self user)" ]
@@ -242,6 +276,17 @@ status_of() { awk -v k="$2:" '$1 == k {$1 = ""; sub(/^ /, ""); print}' "/proc/$1
 	# Even root's uid 0 cannot rename the host from inside: capabilities
 	# count in the user namespace that owns the host's UTS namespace.
 	grep -q 'on the host.s UTS namespace -> EPERM' "$HELD_LOG"
+	# Seen from in there: the host's name is refused, and root's own
+	# /etc/shadow opens, as the lab says, since uid 0 is uid 0 outside.
+	local enter=(nsenter --preserve-credentials -t "$HELD_PID" --user)
+	run ! "${enter[@]}" hostname "$(hostname)"
+	[[ "$output" != *"nsenter:"* ]]
+	[[ "$output" == *"must be root"* || "$output" == *"not permitted"* ]]
+	grep -q '/etc/shadow opens: real root is root in here' "$HELD_LOG"
+	run -0 "${enter[@]}" cat /etc/shadow
+	# Run by root, the commands it suggests carry sudo.
+	grep -qxF "    sudo nsenter --preserve-credentials --user --uts -t $HELD_PID hostname" "$HELD_LOG"
+	grep -qxF "    sudo lsns -t user" "$HELD_LOG"
 	stop_held TERM
 	[ "$HELD_STATUS" -eq 0 ]
 }
@@ -267,6 +312,19 @@ status_of() { awk -v k="$2:" '$1 == k {$1 = ""; sub(/^ /, ""); print}' "/proc/$1
 	[[ "$output" == *$'\n0\nnslab-user'* ]]
 }
 
+@test "user: a file that root makes in --shell belongs to the user outside" {
+	require_root
+	require_userns_for_nobody
+	scratch
+	local made=$SCRATCH/made-by-root
+	run -0 as_nobody "$NOBODY_DEMO" --quiet --shell <<<"touch $made && stat -c 'inside %u %g' $made && cat /proc/self/uid_map"
+	# Inside, the file is root's, and the shell sees its map: 0 is 65534.
+	[[ "$output" == *$'\ninside 0 0\n'* ]]
+	[[ "$output" =~ $'\n'\ *0\ +65534\ +1$ ]]
+	# The host's own view (ls -ln on the page): the file is nobody's.
+	[ "$(stat -c '%u %g' "$made")" = "65534 65534" ]
+}
+
 @test "user: a child killed by a signal gives exit status 128+signal" {
 	require_root
 	require_userns_for_nobody
@@ -278,8 +336,9 @@ status_of() { awk -v k="$2:" '$1 == k {$1 = ""; sub(/^ /, ""); print}' "/proc/$1
 	require_userns_for_nobody
 	run -0 as_nobody env -u NO_COLOR "$NOBODY_DEMO" --quiet
 	[ -n "$output" ]
-	run ! grep -v '^==> ' <<<"$output"
+	# The colour check first: the next `run` replaces $output.
 	[[ "$output" != *$'\033'* ]]
+	run ! grep -v '^==> ' <<<"$output"
 }
 
 @test "user: bad input is a usage error (exit 2) that creates nothing" {
@@ -296,6 +355,45 @@ status_of() { awk -v k="$2:" '$1 == k {$1 = ""; sub(/^ /, ""); print}' "/proc/$1
 	# The longest allowed name still works.
 	require_root
 	run -0 "$USER_DEMO" --quiet --hostname "${long:1}"
+}
+
+# usage_error_as_nobody MESSAGE ARGS...: nobody runs the demo with ARGS
+# under strace, which logs every clone() and unshare(): the run must exit
+# 2, say MESSAGE, make no namespace and no pidfile.
+usage_error_as_nobody() {
+	local msg=$1 log=$SCRATCH/strace.log
+	shift
+	rm -f "$log" "$SCRATCH/p"
+	run -2 --separate-stderr as_nobody strace -f -qq -o "$log" -e trace=clone,clone3,unshare \
+		"$NOBODY_DEMO" "$@"
+	[[ "$stderr" == *"$msg"* ]] || fail "no '$msg' in: $stderr"
+	[[ "$stderr" == *"Usage: user_demo"* ]]
+	[ -e "$log" ]
+	run ! grep -E 'CLONE_NEW|unshare\(' "$log"
+	[ ! -e "$SCRATCH/p" ]
+}
+
+@test "user: a missing value or a --pidfile nobody may not write is a usage error before any namespace" {
+	require_root
+	require_cmd strace
+	require_userns_for_nobody
+	scratch
+	# The observer sees a namespace when one is made: a good run, traced.
+	run -0 as_nobody strace -f -qq -o "$SCRATCH/strace.log" -e trace=clone,clone3,unshare \
+		"$NOBODY_DEMO" --quiet
+	grep -q 'CLONE_NEWUSER' "$SCRATCH/strace.log"
+	grep -q 'unshare(CLONE_NEWUTS)' "$SCRATCH/strace.log"
+	usage_error_as_nobody "'--hostname' requires an argument" --pidfile "$SCRATCH/p" --hostname
+	usage_error_as_nobody "'--pidfile' requires an argument" --pidfile
+	usage_error_as_nobody "requires an argument -- 'n'" -n
+	usage_error_as_nobody "1 to 64 bytes" --pidfile "$SCRATCH/p" --hostname ""
+	usage_error_as_nobody "unrecognized option" --pidfile "$SCRATCH/p" --no-such-option
+	usage_error_as_nobody "do not go together" --pidfile "$SCRATCH/p" --hold --shell
+	usage_error_as_nobody "directory $SCRATCH/none does not exist" --pidfile "$SCRATCH/none/p"
+	# A directory of root's: nobody may not write there (no privilege).
+	mkdir -m 755 "$SCRATCH/roots"
+	usage_error_as_nobody "directory $SCRATCH/roots is not writable" --pidfile "$SCRATCH/roots/p"
+	[ -z "$(ls -A "$SCRATCH/roots")" ]
 }
 
 @test "user: user.max_user_namespaces=0, lowered in a throwaway namespace, gives exit 1 and says so" {
