@@ -5,17 +5,22 @@
 # Observers: /proc/uptime and `date` on the host and through `nsenter -T`;
 # a clock reader compiled here (clock_gettime of the three clocks), run on
 # the host and through `nsenter -T`; /proc/PID/timens_offsets and
-# /proc/PID/ns/time{,_for_children} read from the host; lsns -t time; a
+# /proc/PID/ns/time{,_for_children} read from the host (and those of every
+# process, to see a namespace is gone); lsns -t time; tools/nsinfo; a
 # write to timens_offsets from the host.
 
 load test_helper
 TIME_DEMO=$KIT/labs/10-time/time_demo
 
-# Built once for the file, if there is a compiler: the clock reader, and a
+# Built once for the file, if there is a compiler: the clock reader; a
 # stand-in for a kernel without time namespaces (an unshare() that answers
-# CLONE_NEWTIME with the errno in NSLAB_FAKE_ERRNO, EINVAL by default).
+# CLONE_NEWTIME with the errno in NSLAB_FAKE_ERRNO, EINVAL by default); and
+# an unshare() that lets a process into the new time namespace before the
+# demo writes its offsets (a short-lived child, forked and reaped there),
+# so that the kernel itself has frozen them.
 CLOCKS=$BATS_FILE_TMPDIR/clocks
 NO_TIMENS=$BATS_FILE_TMPDIR/no-timens.so
+ENTERED_FIRST=$BATS_FILE_TMPDIR/entered-first.so
 setup_file() {
 	snapshot_before
 	command -v cc >/dev/null 2>&1 || return 0
@@ -52,6 +57,25 @@ int unshare(int flags)
 	return syscall(SYS_unshare, flags);
 }
 EOF
+	cc -shared -fPIC -o "$ENTERED_FIRST" -x c - <<'EOF'
+#define _GNU_SOURCE
+#include <sched.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int unshare(int flags)
+{
+	int r = syscall(SYS_unshare, flags);
+	pid_t p;
+
+	if (r == 0 && (flags & CLONE_NEWTIME) && (p = fork()) >= 0) {
+		if (p == 0)
+			_exit(0); /* in the new namespace: its offsets are frozen now */
+		waitpid(p, NULL, 0);
+	}
+	return r;
+}
+EOF
 }
 setup() { require_built "$TIME_DEMO"; }
 teardown() { reap_held; }
@@ -69,6 +93,13 @@ shifted() {
 # /proc/PID/timens_offsets with its columns' padding squeezed out.
 offsets_of() { tr -s ' ' <"/proc/$1/timens_offsets"; }
 uptime_now() { cut -d' ' -f1 /proc/uptime; }
+# Every process whose time or time_for_children namespace is inode NS (a
+# namespace lives as long as one of these, or an open file, holds it).
+procs_in_time_ns() {
+	stat -L -c '%i %n' /proc/[0-9]*/ns/time /proc/[0-9]*/ns/time_for_children 2>/dev/null |
+		awk -v ns="$1" '$1 == ns { split($2, f, "/"); print f[3] }' | sort -un
+}
+no_process_in_time_ns() { [ -z "$(procs_in_time_ns "$1")" ]; }
 
 @test "time: --help describes the lab and exits 0" {
 	run -0 "$TIME_DEMO" --help
@@ -113,6 +144,8 @@ uptime_now() { cut -d' ' -f1 /proc/uptime; }
 	inside=$(nsenter -t "$HELD_PID" -T cat /proc/uptime | cut -d' ' -f1)
 	after=$(uptime_now)
 	shifted "$inside" 864000 "$before" "$after"
+	# The default offset, for both clocks, in the kernel's own file.
+	[ "$(offsets_of "$HELD_PID")" = $'monotonic 864000 0\nboottime 864000 0' ]
 	stop_held TERM
 }
 
@@ -177,6 +210,23 @@ uptime_now() { cut -d' ' -f1 /proc/uptime; }
 	stop_held TERM
 }
 
+@test "time: the child differs from the host in its time namespace only (tools/nsinfo and /proc/PID/ns agree)" {
+	require_root
+	require_built "$KIT/tools/nsinfo"
+	start_held "$TIME_DEMO"
+	run -0 "$KIT/tools/nsinfo" "$HELD_PID"
+	grep -Eq '^time +[0-9]+ +[0-9]+ +different$' <<<"$output"
+	# The page's "time: different; the other seven: same": no other
+	# namespace came with the clone().
+	local t
+	for t in cgroup ipc mnt net pid user uts; do
+		[ "$(ns_inode "$HELD_PID" "$t")" = "$(ns_inode self "$t")" ] ||
+			fail "the child's $t namespace is not the host's"
+		grep -Eq "^$t +[0-9]+ +[0-9]+ +same\$" <<<"$output"
+	done
+	stop_held TERM
+}
+
 @test "time: once the child is in, the offsets are frozen: a write from the host gets EACCES and changes nothing" {
 	require_root
 	start_held "$TIME_DEMO" --offset 2h
@@ -193,11 +243,15 @@ uptime_now() { cut -d' ' -f1 /proc/uptime; }
 @test "time: SIGTERM during --hold exits 0, removes the pidfile and leaves no process" {
 	require_root
 	start_held "$TIME_DEMO"
-	local child=$HELD_PID
+	local child=$HELD_PID ns
+	ns=$(ns_inode "$child" time)
+	[ -n "$ns" ]
 	stop_held TERM
 	[ "$HELD_STATUS" -eq 0 ]
 	gone "$child"
 	[ ! -e "$BATS_TEST_TMPDIR/held.pid" ]
+	# With its last process the namespace is gone: nothing to clean up.
+	wait_until 5 no_process_in_time_ns "$ns"
 }
 
 @test "time: SIGINT during --hold also exits 0 and leaves no process" {
@@ -223,6 +277,26 @@ uptime_now() { cut -d' ' -f1 /proc/uptime; }
 	run -137 "$TIME_DEMO" --quiet --shell <<<'kill -KILL $$'
 }
 
+@test "time: kill -9 of the demo ends even a shell inside, and the time namespace goes with it" {
+	require_root
+	require_cmd lsns
+	start_shell "$TIME_DEMO" --quiet
+	local child=$HELD_PID ns
+	ns=$(ns_inode "$child" time)
+	[ -n "$ns" ]
+	[ "$ns" != "$(ns_inode self time)" ]
+	# Once the child is the shell, none of the demo's own code runs in it:
+	# only the kernel can end it, when the demo dies (PR_SET_PDEATHSIG).
+	wait_until 5 grep -qx -e bash -e sh "/proc/$child/comm"
+	stop_held KILL
+	[ "$HELD_STATUS" -eq 137 ]
+	wait_until 5 gone "$child"
+	# No process is left in the namespace, and lsns no longer lists it.
+	wait_until 5 no_process_in_time_ns "$ns"
+	run -0 lsns -n -t time -o NS
+	[[ "$output" != *"$ns"* ]]
+}
+
 @test "time: --quiet prints only result lines" {
 	require_root
 	run -0 "$TIME_DEMO" --quiet
@@ -241,8 +315,12 @@ uptime_now() { cut -d' ' -f1 /proc/uptime; }
 	[[ "$output" == *"Usage: time_demo"* ]]
 	[[ "$output" != *"unshare("* ]]
 	run -2 "$TIME_DEMO" stray
+	[[ "$output" == *"unexpected argument 'stray'"*"Usage: time_demo"* ]]
 	run -2 "$TIME_DEMO" --offset
+	[[ "$output" == *"'--offset' requires an argument"*"Usage: time_demo"* ]]
 	run -2 "$TIME_DEMO" --hold --shell
+	[[ "$output" == *"--hold and --shell do not go together"*"Usage: time_demo"* ]]
+	[[ "$output" != *"unshare("* ]]
 }
 
 @test "time: a bad --offset exits 2 with a message, before anything is done" {
@@ -264,6 +342,18 @@ uptime_now() { cut -d' ' -f1 /proc/uptime; }
 	run -1 --separate-stderr "$TIME_DEMO" --offset -36500d
 	[[ "$stderr" == *"write(/proc/self/timens_offsets) failed: ERANGE"* ]]
 	[[ "$stderr" == *"below zero"* ]]
+	[[ "$output" != *"clone("* ]]
+}
+
+@test "time: offsets frozen before the demo writes them (a process entered first) get EACCES, a clear message and exit 1" {
+	require_root
+	[ -e "$ENTERED_FIRST" ] || skip "needs cc to build the stand-in"
+	local asan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+	# The kernel, not the stand-in, refuses the write: exercise 1's order.
+	run -1 --separate-stderr env ASAN_OPTIONS="$asan" LD_PRELOAD="$ENTERED_FIRST" "$TIME_DEMO"
+	[[ "$stderr" == *"write(/proc/self/timens_offsets) failed: EACCES"*"a process has entered the namespace already: its offsets are frozen"* ]]
+	[[ "$output" == *"[2] unshare(CLONE_NEWTIME)"* ]]
+	[[ "$output" != *"[3]"* ]]
 	[[ "$output" != *"clone("* ]]
 }
 
