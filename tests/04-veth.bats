@@ -11,6 +11,9 @@ setup_file() { snapshot_before; }
 setup() {
 	require_built "$VETH_DEMO"
 }
+# Has process PID become a shell (the demo's child, after its exec)?
+is_shell() { grep -qx -e bash -e sh "/proc/$1/comm" 2>/dev/null; }
+
 teardown() {
 	reap_held
 	release_netns
@@ -18,6 +21,10 @@ teardown() {
 	if [ -n "${FIRST_DEMO:-}" ]; then
 		HELD_DEMO=$FIRST_DEMO FIRST_DEMO=
 		reap_held
+	fi
+	# A namespaced shell that outlived its killed demo, if a test failed.
+	if [ -n "${ORPHAN_SHELL:-}" ] && ! gone "$ORPHAN_SHELL"; then
+		kill -KILL "$ORPHAN_SHELL" 2>/dev/null || true
 	fi
 	# Links this file's tests create by hand, if a test failed half-way.
 	local l
@@ -56,6 +63,8 @@ teardown() {
 	local fresh
 	fresh=$(unshare --net ip -o link show | grep -c .)
 	start_held "$VETH_DEMO"
+	# The demo's count of a new namespace's links is the one seen here.
+	grep -q "^==> namespace: a new network namespace has $fresh interface(s): lo$" "$HELD_LOG"
 	run -0 nsenter -t "$HELD_PID" -n ip -br addr show dev "nslab${HELD_DEMO}c"
 	[[ "$output" == *"10.200.0.2/24"* ]]
 	[[ "$output" == *" UP "* ]]
@@ -64,10 +73,10 @@ teardown() {
 	# Only those and the veth end live in there.
 	run -0 nsenter -t "$HELD_PID" -n ip -o link show
 	[ "$(grep -c . <<<"$output")" -eq $((fresh + 1)) ]
-	# Its own routing table: the veth subnet only, no default route.
-	run -0 nsenter -t "$HELD_PID" -n ip route show
-	[[ "$output" == "10.200.0.0/24 dev nslab${HELD_DEMO}c"* ]]
-	[[ "$output" != *default* ]]
+	# Its own routing table: one route, to the veth subnet, no default.
+	run -0 nsenter -t "$HELD_PID" -n ip -4 route show
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "10.200.0.0/24 dev nslab${HELD_DEMO}c proto kernel scope link src 10.200.0.2"* ]]
 	stop_held TERM
 }
 
@@ -77,6 +86,63 @@ teardown() {
 	start_held "$VETH_DEMO" --subnet 10.203.0.0/24
 	run -0 ping -c 1 -W 2 -I "nslab${HELD_DEMO}h" 10.203.0.2
 	[[ "$output" == *"1 received"* ]]
+	stop_held TERM
+}
+
+@test "veth: during --hold the host's routing table gains only the subnet's route on the host end" {
+	require_root
+	require_cmd ip
+	local before during
+	before=$(ip -4 route show | sed 's/ *$//' | sort)
+	start_held "$VETH_DEMO"
+	during=$(ip -4 route show | sed 's/ *$//' | sort)
+	# Nothing of the host's own routes went or changed...
+	[ -z "$(comm -23 <(echo "$before") <(echo "$during"))" ]
+	# ...and the one new route is the subnet's, through the host end, up.
+	[ "$(comm -13 <(echo "$before") <(echo "$during"))" = \
+		"10.200.0.0/24 dev nslab${HELD_DEMO}h proto kernel scope link src 10.200.0.1" ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+	# With the pair gone, the host's table is as it was.
+	[ "$(ip -4 route show | sed 's/ *$//' | sort)" = "$before" ]
+}
+
+@test "veth: the demo's own UDP echo taught each side the other end's MAC, 02:6e:<demo PID>:01 or :02" {
+	require_root
+	require_cmd ip nsenter
+	start_held "$VETH_DEMO"
+	local h=nslab${HELD_DEMO}h c=nslab${HELD_DEMO}c mac
+	mac=$(printf '02:6e:%02x:%02x:%02x' $((HELD_DEMO >> 16 & 255)) \
+		$((HELD_DEMO >> 8 & 255)) $((HELD_DEMO & 255)))
+	# Each end carries the address the demo gave it, not a random one.
+	run -0 ip -o link show dev "$h"
+	[[ "$output" == *"link/ether $mac:01 "* ]]
+	run -0 nsenter -t "$HELD_PID" -n ip -o link show dev "$c"
+	[[ "$output" == *"link/ether $mac:02 "* ]]
+	# The test has sent nothing: only step 6's datagrams and their ARP can
+	# have filled the neighbour tables, on both sides of the cable.
+	run -0 ip -4 neigh show dev "$h"
+	[[ "$output" == "10.200.0.2 lladdr $mac:02 "* ]]
+	run -0 nsenter -t "$HELD_PID" -n ip -4 neigh show dev "$c"
+	[[ "$output" == "10.200.0.1 lladdr $mac:01 "* ]]
+	stop_held TERM
+}
+
+@test "veth: during --hold the child's network namespace is new, and the only one it does not share with the demo" {
+	require_root
+	require_cmd lsns
+	local t ns net
+	start_held "$VETH_DEMO"
+	net=$(ns_inode "$HELD_PID" net)
+	[ "$net" != "$(ns_inode "$HELD_DEMO" net)" ]
+	for ns in /proc/"$HELD_DEMO"/ns/*; do
+		t=${ns##*/}
+		[ "$t" = net ] && continue
+		[ "$(ns_inode "$HELD_PID" "$t")" = "$(ns_inode "$HELD_DEMO" "$t")" ] ||
+			fail "the child has a $t namespace of its own"
+	done
+	# lsns sees one process in that namespace: the child.
+	lsns_shows "^ *$net +net +1 +$HELD_PID " -t net
 	stop_held TERM
 }
 
@@ -140,6 +206,22 @@ teardown() {
 	wait_until 5 link_gone nslabt4kh
 }
 
+@test "veth: SIGKILL of the demo during --shell: the shell dies with it and the kernel removes the pair" {
+	require_root
+	start_shell "$VETH_DEMO" --name nslabt4z
+	ORPHAN_SHELL=$HELD_PID
+	ip link show nslabt4zh >/dev/null
+	# Killed before its exec, the child would end by itself (its pipe from
+	# the demo closes): wait until it is the shell.
+	wait_until 5 is_shell "$ORPHAN_SHELL"
+	# The shell reads a fifo that never ends: only PR_SET_PDEATHSIG ends
+	# it, and only then does the namespace, with its end of the pair, go.
+	stop_held KILL
+	[ "$HELD_STATUS" -eq 137 ]
+	wait_until 5 gone "$ORPHAN_SHELL"
+	wait_until 5 link_gone nslabt4zh
+}
+
 @test "veth: a name that already exists fails with EEXIST and makes nothing" {
 	require_root
 	ip link add nslabt4xh type veth peer name nslabt4xc
@@ -175,6 +257,9 @@ teardown() {
 		run -2 "$VETH_DEMO" --name "$bad"
 		[[ "$output" == *"--name"* ]]
 	done
+	# One character over the limit: "NAMEh" would not fit in a link name.
+	run -2 --separate-stderr "$VETH_DEMO" --name nslabt4s1234567
+	[[ "$stderr" == *"--name must start with \"nslab\" and have at most 14 characters"* ]]
 	run -2 "$VETH_DEMO" --subnet
 	run -2 "$VETH_DEMO" --bogus
 	[ "$(nslab_links)" = "$before" ]
@@ -231,9 +316,11 @@ teardown() {
 
 @test "veth: --shell runs a shell in the namespace and passes on its status" {
 	require_root
-	run -4 "$VETH_DEMO" --quiet --shell --name nslabt4s <<<'ip -br addr show dev nslabt4sc; exit 4'
-	[[ "$output" == *"nslabt4sc"*"10.200.0.2/24"* ]]
-	link_gone nslabt4sh
+	# The longest name --name takes (14 characters): its ends' names have
+	# the 15 bytes a link name may have.
+	run -4 "$VETH_DEMO" --quiet --shell --name nslabt4s123456 <<<'ip -br addr show dev nslabt4s123456c; exit 4'
+	[[ "$output" == *"nslabt4s123456c"*"10.200.0.2/24"* ]]
+	link_gone nslabt4s123456h
 }
 
 @test "veth: SIGTERM during --shell, the namespace held open from outside: exit 143, the pair gone at once" {
