@@ -22,7 +22,12 @@ setup() {
 	[ -f "$KIT/labs/rootfs/.nslab-rootfs" ] || fail "labs/rootfs is not built (run: make)"
 	LABS_ROOTFS=$(realpath "$KIT/labs/rootfs")
 }
-teardown() { reap_held; }
+teardown() {
+	reap_held
+	# A test that mounted something on the rootfs and failed before its
+	# own umount must not leave it to the tests after it.
+	if [ -n "${ROOTFS:-}" ] && mountpoint -q "$ROOTFS/proc"; then umount "$ROOTFS/proc"; fi
+}
 
 # Has the held demo printed its "Holding" banner N times (or more)?
 holds_in_log() { [ "$(grep -c '^Holding' "$HELD_LOG")" -ge "$1" ]; }
@@ -109,6 +114,41 @@ proc_mounted_in() {
 	[ "$HELD_STATUS" -eq 0 ]
 }
 
+@test "chroot: during --hold the child's working directory is the rootfs too, not where the demo was started" {
+	require_root
+	# Started from a directory outside the rootfs: chroot() alone would
+	# leave the child's working directory there, outside its new root.
+	cd "$BATS_TEST_TMPDIR"
+	start_held "$CHROOT_DEMO" --rootfs "$ROOTFS"
+	[ "$(readlink "/proc/$HELD_PID/root")" = "$ROOTFS" ]
+	[ "$(readlink "/proc/$HELD_PID/cwd")" = "$ROOTFS" ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+}
+
+@test "chroot: during --hold only the mnt and pid namespaces are new, and the child's proc shows its PID namespace alone" {
+	require_root
+	local t
+	start_held "$CHROOT_DEMO" --rootfs "$ROOTFS"
+	# CLONE_NEWPID|CLONE_NEWNS and nothing more: chroot is no namespace.
+	for t in mnt pid; do
+		[ "$(ns_inode "$HELD_PID" "$t")" != "$(ns_inode $$ "$t")" ]
+	done
+	for t in net uts ipc user cgroup time; do
+		[ -e "/proc/$$/ns/$t" ] || continue
+		[ "$(ns_inode "$HELD_PID" "$t")" = "$(ns_inode $$ "$t")" ]
+	done
+	# The kernel's own record: the child is PID 1 of its namespace.
+	[ "$(nspid "$HELD_PID")" = "$HELD_PID 1" ]
+	# Its proc lists the one process of that namespace, sh as 1 (waiting
+	# for the end), and the host finds no other process in it.
+	local -a procs=("/proc/$HELD_PID/root/proc"/[0-9]*)
+	[ "${procs[*]}" = "/proc/$HELD_PID/root/proc/1" ]
+	[ "$(pids_in_pid_ns "$HELD_PID")" = "$HELD_PID" ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+}
+
 @test "chroot: even where / is shared (as under systemd), the child's proc mount does not reach the host" {
 	require_root
 	require_cmd unshare findmnt
@@ -120,10 +160,15 @@ proc_mounted_in() {
 		"$1" --rootfs "$2" --hold --pidfile "$3" </dev/null >/dev/null 2>&1 3>&- &
 		for _ in $(seq 500); do [ -s "$3" ] && break; sleep 0.02; done
 		findmnt -n -o PROPAGATION /
+		grep -c " /proc .* - proc " "/proc/$(cat "$3")/mountinfo"
 		grep -c " $2/proc " /proc/self/mountinfo
 		kill -TERM $! && wait $!' _ "$CHROOT_DEMO" "$ROOTFS" "$BATS_TEST_TMPDIR/held.pid"
 	[ "${lines[0]}" = shared ]
-	[ "${lines[1]}" = 0 ]
+	# The child's own mount table has its proc, at the moment the stand-in
+	# host looks (so the 0 below is not that of a demo that never got there)...
+	[ "${lines[1]}" = 1 ]
+	# ...and the stand-in host's table has nothing on the rootfs's /proc.
+	[ "${lines[2]}" = 0 ]
 }
 
 @test "chroot: during --hold, ps run inside by nsenter shows sh as PID 1" {
@@ -133,6 +178,7 @@ proc_mounted_in() {
 	run -0 nsenter -t "$HELD_PID" -p -m -r /bin/ps -e -o pid,comm
 	grep -Eq '^ +1 +sh$' <<<"$output"
 	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
 }
 
 @test "chroot: at --hold-before-mount the host sees the child chrooted with an empty /proc, then the story goes on" {
@@ -142,9 +188,15 @@ proc_mounted_in() {
 	# Held at step 5: no step 6 yet, and the observers agree.
 	[[ "$(cat "$HELD_LOG")" == *"[5] "* && "$(cat "$HELD_LOG")" != *"[6] "* ]]
 	[ "$(readlink "/proc/$HELD_PID/root")" = "$ROOTFS" ]
+	# As the page says, findmnt -N prints nothing at all and exits 1: the
+	# child's mount table lists only what it can reach from its root, none yet.
+	run -1 findmnt -N "$HELD_PID"
+	[ -z "$output" ]
 	# The story's "/proc has 0 entries" is what the host finds there.
 	grep -q '/proc has 0 entries' "$HELD_LOG"
-	[ -z "$(ls -A "/proc/$HELD_PID/root/proc")" ]
+	# (ls must succeed: one that fails, say for a child gone, prints nothing either.)
+	run -0 ls -A "/proc/$HELD_PID/root/proc"
+	[ -z "$output" ]
 	run -0 nsenter -t "$HELD_PID" -m -r ls -A /proc
 	[ -z "$output" ]
 	run ! proc_mounted_in "$HELD_PID"
@@ -164,11 +216,15 @@ proc_mounted_in() {
 	local pidfile=$BATS_TEST_TMPDIR/early.pid log=$BATS_TEST_TMPDIR/early.log pid child status=0
 	"$CHROOT_DEMO" --hold-before-mount --pidfile "$pidfile" </dev/null >"$log" 2>&1 3>&- &
 	pid=$!
+	# Until it is waited for, teardown ends it if a check below fails.
+	HELD_DEMO=$pid
 	wait_until 10 grep -q '^Holding' "$log"
 	child=$(cat "$pidfile")
-	[ -z "$(ls -A "/proc/$child/root/proc")" ]
+	run -0 ls -A "/proc/$child/root/proc"
+	[ -z "$output" ]
 	kill -INT "$pid"
 	wait "$pid" || status=$?
+	HELD_DEMO=
 	cat "$log"
 	[ "$status" -eq 0 ]
 	grep -q '^\[9\] the child exited (status 0)' "$log"
@@ -183,11 +239,15 @@ proc_mounted_in() {
 	"$CHROOT_DEMO" --quiet --hold-before-mount --shell --pidfile "$pidfile" \
 		<<<'echo "pid=$$"; [ -e /proc/1/status ] && echo proc-ok; exit 4' >"$log" 2>&1 3>&- &
 	pid=$!
+	# Until it is waited for, teardown ends it if a check below fails.
+	HELD_DEMO=$pid
 	wait_until 10 grep -q '^Holding' "$log"
 	child=$(cat "$pidfile")
-	[ -z "$(ls -A "/proc/$child/root/proc")" ]
+	run -0 ls -A "/proc/$child/root/proc"
+	[ -z "$output" ]
 	kill -TERM "$pid"
 	wait "$pid" || status=$?
+	HELD_DEMO=
 	cat "$log"
 	[ "$status" -eq 4 ]
 	grep -qx 'pid=1' "$log"
@@ -204,6 +264,36 @@ proc_mounted_in() {
 	wait_until 5 gone "$HELD_PID"
 	[ "$(mount_state)" = "$before" ]
 	run ! grep -F " $ROOTFS/" /proc/self/mountinfo
+}
+
+@test "chroot: a child killed by a signal gives exit status 128+signal, and nothing is left" {
+	require_root
+	local before
+	before=$(mount_state)
+	start_held "$CHROOT_DEMO" --rootfs "$ROOTFS"
+	# From the host: inside its namespace, PID 1 ignores even SIGKILL.
+	kill -KILL "$HELD_PID"
+	wait_held
+	cat "$HELD_LOG"
+	[ "$HELD_STATUS" -eq 137 ]
+	gone "$HELD_PID"
+	[ "$(mount_state)" = "$before" ]
+	[ ! -e "$BATS_TEST_TMPDIR/held.pid" ]
+}
+
+@test "chroot: a mount that appears below the rootfs during the run is counted at step 9, and the demo exits 1" {
+	require_root
+	start_held "$CHROOT_DEMO" --rootfs "$ROOTFS"
+	# Made on the host while the child holds: the child's private mount
+	# namespace never sees it, but the final check of the host's table must.
+	mount -t tmpfs nslab-test "$ROOTFS/proc"
+	stop_held TERM
+	umount "$ROOTFS/proc"
+	cat "$HELD_LOG"
+	[ "$HELD_STATUS" -eq 1 ]
+	grep -q "^\[9\] the child exited (status 0); host mounts under $ROOTFS: 1\$" "$HELD_LOG"
+	grep -q ": 1 mount(s) left under $ROOTFS\$" "$HELD_LOG"
+	run ! grep -q 'nothing is left mounted' "$HELD_LOG"
 }
 
 @test "chroot: --shell leaves a shell as PID 1 in the chroot with proc mounted" {
@@ -250,10 +340,13 @@ proc_mounted_in() {
 	run -2 "$CHROOT_DEMO" --rootfs "/$(printf 'p%.0s' {1..5000})"
 	[[ "$output" == *"File name too long"* ]]
 	run -2 "$CHROOT_DEMO" --rootfs /
+	[[ "$output" == *"the host's root already"* ]]
 	run -2 "$CHROOT_DEMO" --rootfs
+	[[ "$output" == *"requires an argument"* ]]
 	run -2 "$CHROOT_DEMO" --no-such-option
 	[[ "$output" == *"Usage: chroot_proc_demo"* ]]
 	run -2 "$CHROOT_DEMO" stray-argument
+	[[ "$output" == *"unexpected argument 'stray-argument'"* ]]
 	[[ "$output" != *"clone("* ]]
 	[ "$(nslab_snapshot)" = "$before" ]
 }
