@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2154 # $stderr is set by `run --separate-stderr`
 # Lab 02: one process, two PIDs.
-# Observers: /proc/PID/status (NSpid, PPid), /proc/PID/ns/{pid,mnt}, nsenter,
-# ps on the host and in each namespace, kill -0, findmnt --task,
-# /proc/PID/mountinfo and /proc/self/mountinfo.
+# Observers: /proc/PID/status (NSpid, PPid), /proc/PID/ns/* (pid_for_children
+# too), nsenter, lsns, ps on the host (zombies included) and in each
+# namespace, kill -0, findmnt --task, /proc/PID/mountinfo and
+# /proc/self/mountinfo.
 
 load test_helper
 
@@ -43,14 +44,24 @@ teardown() { reap_held; }
 	[ "$HELD_STATUS" -eq 0 ]
 }
 
-@test "pid: --nest 3 gives an NSpid line with 4 fields ending in 1" {
+@test "pid: --nest 3 gives an NSpid line with 4 fields ending in 1, one number per level" {
 	require_root
 	start_held "$PID_DEMO" --nest 3
+	local sleeper
 	local -a f
 	read -r -a f <<<"$(nspid "$HELD_PID")"
 	[ "${#f[@]}" -eq 4 ]
 	[ "${f[0]}" = "$HELD_PID" ]
 	[ "${f[3]}" = 1 ]
+	# Level K is the Kth process of level 1's namespace, the (K-1)th of
+	# level 2's, and so on; after the innermost come the middle process,
+	# the orphan and the sleeper (Exercise 1).
+	[ "${f[*]}" = "$HELD_PID 3 2 1" ]
+	sleeper=$(pgrep -P "$HELD_PID")
+	[ "$(nspid "$sleeper")" = "$sleeper 6 5 4" ]
+	# The narration tells the numbers that /proc shows.
+	grep -qF "PID 1 inside (NSpid: $(nspid "$HELD_PID"))" "$HELD_LOG"
+	grep -qF "the sleeper, adopted by PID 1: host PID $sleeper, NSpid: $sleeper 6 5 4" "$HELD_LOG"
 	stop_held TERM
 }
 
@@ -124,8 +135,14 @@ teardown() { reap_held; }
 	# inside: the one such a ps would take for itself.
 	grep -q "as PID 1 it would find the host's" "$HELD_LOG"
 	grep -qF "\"$(cat /proc/1/comm)\" and take that for itself" "$HELD_LOG"
-	# /proc/self is fine: it names the host PID.
-	[ "$(nsenter -t "$HELD_PID" -p readlink /proc/self)" != 1 ]
+	# /proc/self is fine: it names the host PID, while $$ gives the PID in
+	# the namespace (Exercise 4).  exec keeps the one process for both.
+	# shellcheck disable=SC2016 # $$ is the inner shell's
+	run -0 nsenter -t "$HELD_PID" -p -- sh -c 'echo $$; exec readlink /proc/self'
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" =~ ^[0-9]+$ && "${lines[1]}" =~ ^[0-9]+$ ]]
+	[ "${lines[0]}" != "${lines[1]}" ]
+	[ "${lines[1]}" != 1 ]
 	# ps gets a PID chosen here (ns_last_pid, in the held namespace): one
 	# that a host process has too (the demo's) -> it lists the host's
 	# processes; one that none has -> "lookup self" (procps-ng 4 only).
@@ -154,6 +171,34 @@ teardown() { reap_held; }
 	[ "$(ns_inode "$HELD_PID" mnt)" != "$(ns_inode self mnt)" ]
 	[ "$(ns_inode "$outer" mnt)" = "$(ns_inode self mnt)" ]
 	stop_held TERM
+}
+
+@test "pid: only the child's pid namespace (and mnt with --mount-proc) is new; the demo stays in the host's" {
+	require_root
+	start_held "$PID_DEMO" --mount-proc
+	local t
+	# Every namespace type this kernel has, the *_for_children ones too.
+	for t in /proc/self/ns/*; do
+		t=${t##*/}
+		# The demo itself makes its child with clone(), not unshare():
+		# neither it nor its next children move.
+		[ "$(ns_inode "$HELD_DEMO" "$t")" = "$(ns_inode self "$t")" ] ||
+			fail "the demo's own $t namespace is not the host's"
+		case $t in
+		pid | pid_for_children | mnt)
+			[ "$(ns_inode "$HELD_PID" "$t")" != "$(ns_inode self "$t")" ] ||
+				fail "the child's $t namespace is the host's"
+			;;
+		*)
+			[ "$(ns_inode "$HELD_PID" "$t")" = "$(ns_inode self "$t")" ] ||
+				fail "the child's $t namespace is not the host's"
+			;;
+		esac
+	done
+	# PID 1's own children are born in its namespace.
+	[ "$(ns_inode "$HELD_PID" pid_for_children)" = "$(ns_inode "$HELD_PID" pid)" ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
 }
 
 @test "pid: with --mount-proc, the child's / is private and its proc nosuid,nodev,noexec" {
@@ -210,6 +255,30 @@ teardown() { reap_held; }
 	stop_held TERM
 }
 
+@test "pid: inside, PID 1 has no parent (PPid 0) and the sleeper is PID 4, its child" {
+	require_root
+	require_cmd nsenter ps
+	start_held "$PID_DEMO" --mount-proc
+	# The observer is the namespace's own /proc: its PID 1 is the held
+	# child (the same PID namespace as the host sees it in)...
+	run -0 nsenter -t "$HELD_PID" -p -m stat -L -c %i /proc/1/ns/pid
+	[ "$output" = "$(ns_inode "$HELD_PID" pid)" ]
+	# ...whose parent lives outside and so has no number in here.
+	# shellcheck disable=SC2016 # awk's own fields
+	run -0 nsenter -t "$HELD_PID" -p -m awk '/^(PPid|NSpid):/ {$1 = $1; print}' /proc/1/status
+	[ "${lines[*]}" = "PPid: 0 NSpid: 1" ]
+	# ps -ef inside: PID 1, the sleeper (4) with parent 1, and ps itself,
+	# whose parent (nsenter) stayed outside.
+	run -0 nsenter -t "$HELD_PID" -p -m ps -e -o pid=,ppid=,comm=
+	echo "$output"
+	[ "${#lines[@]}" -eq 3 ]
+	grep -Eqx ' *1 +0 pid_demo' <<<"$output"
+	grep -Eqx ' *4 +1 pid_demo' <<<"$output"
+	grep -Eqx ' *[0-9]+ +0 ps' <<<"$output"
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
+}
+
 @test "pid: the orphaned sleeper is re-parented to the namespace's PID 1, and dies with it" {
 	require_root
 	start_held "$PID_DEMO"
@@ -222,6 +291,26 @@ teardown() { reap_held; }
 	stop_held TERM
 	[ "$HELD_STATUS" -eq 0 ]
 	gone "$sleeper"
+}
+
+@test "pid: PID 1 reaps the middle process and the orphan: the sleeper is its one child, and lsns counts 2" {
+	require_root
+	require_cmd ps lsns
+	start_held "$PID_DEMO"
+	# Every child of the namespace's PID 1, zombies included: a child that
+	# was never reaped has no /proc/N/ns any more, but ps still lists it.
+	run -0 ps -o pid=,stat= --ppid "$HELD_PID"
+	echo "$output"
+	[ "${#lines[@]}" -eq 1 ]
+	local sleeper state
+	read -r sleeper state <<<"${lines[0]}"
+	[[ "$state" != Z* ]]
+	[ "$(nspid "$sleeper")" = "$sleeper 4" ]
+	# lsns: a PID namespace not the host's, with PID 1 and the sleeper in it.
+	[ "$(ns_inode "$HELD_PID" pid)" != "$(ns_inode self pid)" ]
+	lsns_shows "^ *$(ns_inode "$HELD_PID" pid) +2\$" -t pid -p "$HELD_PID" -n -o NS,NPROCS
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
 }
 
 @test "pid: killing the namespace's PID 1 from the host leaves none of its processes" {
@@ -307,17 +396,26 @@ teardown() { reap_held; }
 	done
 }
 
-@test "pid: bad --nest values exit 2 and create nothing" {
+@test "pid: bad input exits 2 with a message on stderr and starts nothing" {
 	local bad
+	# Nothing on stdout: step 1 is told only once the child exists.
 	for bad in 0 33 -1 abc 2x "" 99999999999999999999; do
-		run -2 "$PID_DEMO" --nest "$bad"
-		[[ "$output" == *"--nest takes a whole number from 1 to 32"* ]]
-		[[ "$output" != *"clone("* ]]
+		run -2 --separate-stderr "$PID_DEMO" --nest "$bad"
+		[[ "$stderr" == *"--nest takes a whole number from 1 to 32, not '$bad'"* ]]
+		[ -z "$output" ]
 	done
-	run -2 "$PID_DEMO" --nest
-	run -2 "$PID_DEMO" --bogus
-	run -2 "$PID_DEMO" extra-argument
-	run -2 "$PID_DEMO" --hold --shell
+	run -2 --separate-stderr "$PID_DEMO" --nest
+	[[ "$stderr" == *"'--nest' requires an argument"*"Try 'pid_demo --help'"* ]]
+	[ -z "$output" ]
+	run -2 --separate-stderr "$PID_DEMO" --bogus
+	[[ "$stderr" == *"unrecognized option '--bogus'"*"Try 'pid_demo --help'"* ]]
+	[ -z "$output" ]
+	run -2 --separate-stderr "$PID_DEMO" extra-argument
+	[[ "$stderr" == *"unexpected argument 'extra-argument'"* ]]
+	[ -z "$output" ]
+	run -2 --separate-stderr "$PID_DEMO" --hold --shell
+	[[ "$stderr" == *"--hold and --shell do not go together"* ]]
+	[ -z "$output" ]
 }
 
 @test "pid: an unprivileged user gets exit 1 and a message about root or sudo" {
