@@ -16,26 +16,32 @@ teardown() { reap_held; }
 	[[ "$output" == *"--hold"* ]]
 }
 
-@test "uts: a run changes the hostname inside only; the host's is unchanged" {
+@test "uts: a run changes the names inside only; the host's hostname and domain name are unchanged" {
 	require_root
-	local before
+	local before before_domain
 	before=$(hostname)
-	run -0 "$UTS_DEMO" --hostname nslab-lab01
-	[[ "$output" == *"nodename \"nslab-lab01\""* ]]
+	before_domain=$(cat /proc/sys/kernel/domainname)
+	run -0 "$UTS_DEMO" --hostname nslab-lab01 --domainname nslab-lab01.test
+	[[ "$output" == *"nodename \"nslab-lab01\", domainname \"nslab-lab01.test\""* ]]
 	[ "$(hostname)" = "$before" ]
 	[ "$(cat /proc/sys/kernel/hostname)" = "$before" ]
+	[ "$(cat /proc/sys/kernel/domainname)" = "$before_domain" ]
 }
 
 @test "uts: during --hold, nsenter sees the new hostname and domain name" {
 	require_root
 	require_cmd nsenter
+	local before before_domain
+	before=$(hostname)
+	before_domain=$(cat /proc/sys/kernel/domainname)
 	start_held "$UTS_DEMO" --hostname nslab-held --domainname nslab.test
 	run -0 nsenter -t "$HELD_PID" -u hostname
 	[ "$output" = "nslab-held" ]
 	run -0 nsenter -t "$HELD_PID" -u cat /proc/sys/kernel/domainname
 	[ "$output" = "nslab.test" ]
-	# ...while the host keeps its own.
-	[ "$(hostname)" != "nslab-held" ]
+	# ...while the host keeps its own, both of them, at the same moment.
+	[ "$(hostname)" = "$before" ]
+	[ "$(cat /proc/sys/kernel/domainname)" = "$before_domain" ]
 	stop_held TERM
 }
 
@@ -58,6 +64,67 @@ teardown() { reap_held; }
 	child=$(ns_inode "$HELD_PID" uts)
 	lsns_shows "^ *$child +$HELD_PID\$" -n -t uts -o NS,PID
 	stop_held TERM
+}
+
+@test "uts: step 6 prints the namespace links that readlink and lsns see for the demo and its child" {
+	require_root
+	require_cmd lsns
+	start_held "$UTS_DEMO"
+	local host child number log
+	host=$(readlink "/proc/$HELD_DEMO/ns/uts")
+	child=$(readlink "/proc/$HELD_PID/ns/uts")
+	# The demo's story with runs of spaces squeezed: its path column is padded.
+	log=$(tr -s ' ' <"$HELD_LOG")
+	grep -Fqx " /proc/self/ns/uts -> $host" <<<"$log"
+	grep -Fqx " /proc/$HELD_PID/ns/uts -> $child" <<<"$log"
+	grep -Fqx "==> namespaces differ: host $host, child $child" <<<"$log"
+	# The number in the printed link is the one lsns shows in its NS column.
+	number=${child//[^0-9]/}
+	[ -n "$number" ]
+	lsns_shows "^ *$number +$HELD_PID\$" -n -t uts -o NS,PID
+	stop_held TERM
+}
+
+@test "uts: --hold prints lsns, nsenter and readlink commands for the child that work as printed" {
+	require_root
+	require_cmd lsns nsenter
+	start_held "$UTS_DEMO" --hostname nslab-try
+	local child try
+	child=$(ns_inode "$HELD_PID" uts)
+	# The commands the page shows, the child's PID filled in; the test is
+	# root already, so each is run without its "sudo ".
+	try=$(sed -n 's/^    sudo //p' "$HELD_LOG")
+	[ "$try" = "lsns -t uts -p $HELD_PID
+nsenter -t $HELD_PID -u hostname
+readlink /proc/$HELD_PID/ns/uts" ]
+	lsns_shows "^ *$child +$HELD_PID\$" -t uts -p "$HELD_PID" -n -o NS,PID
+	run -0 nsenter -t "$HELD_PID" -u hostname
+	[ "$output" = nslab-try ]
+	run -0 readlink "/proc/$HELD_PID/ns/uts"
+	[ "$output" = "uts:[$child]" ]
+	stop_held TERM
+}
+
+@test "uts: without --domainname the child keeps a copy of the host's domain name" {
+	require_root
+	require_cmd nsenter unshare
+	# A throwaway UTS namespace plays the host, with a domain name of its
+	# own: a copy of it cannot be mistaken for the kernel's default "(none)".
+	# The demo is exec'd into it, so HELD_DEMO is the demo itself.
+	# shellcheck disable=SC2016 # $0 and $@ are for the inner sh
+	start_held unshare --uts sh -c 'echo nslab-host.test >/proc/sys/kernel/domainname && exec "$0" "$@"' \
+		"$UTS_DEMO" --hostname nslab-copy
+	run -0 nsenter -t "$HELD_PID" -u cat /proc/sys/kernel/domainname
+	[ "$output" = nslab-host.test ]
+	run -0 nsenter -t "$HELD_PID" -u hostname
+	[ "$output" = nslab-copy ]
+	# The copy is the child's own: the demo's namespace kept its names.
+	run -0 nsenter -t "$HELD_DEMO" -u cat /proc/sys/kernel/domainname
+	[ "$output" = nslab-host.test ]
+	run -0 nsenter -t "$HELD_DEMO" -u hostname
+	[ "$output" != nslab-copy ]
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 0 ]
 }
 
 @test "uts: SIGTERM during --hold exits 0, removes the pidfile and leaves no process" {
@@ -115,16 +182,23 @@ teardown() { reap_held; }
 	run -2 "$UTS_DEMO" --hostname "$long"
 	[[ "$output" == *"at most 64"* ]]
 	[[ "$output" != *"clone("* ]]
-	# The longest allowed name still works.
+	# The longest allowed name still works, whole: a shell inside sees it.
 	require_root
-	run -0 "$UTS_DEMO" --quiet --hostname "${long:1}"
+	run -0 "$UTS_DEMO" --quiet --shell --hostname "${long:1}" <<<'hostname'
+	[ "${lines[-1]}" = "${long:1}" ]
 }
 
 @test "uts: an empty hostname or domain name is rejected with exit 2" {
 	run -2 "$UTS_DEMO" --hostname ""
-	[[ "$output" == *"must not be empty"* ]]
+	[[ "$output" == *"--hostname must not be empty"* ]]
+	[[ "$output" != *"clone("* ]]
 	run -2 "$UTS_DEMO" --domainname ""
+	[[ "$output" == *"--domainname must not be empty"* ]]
+	[[ "$output" != *"clone("* ]]
 	run -2 "$UTS_DEMO" --hostname
+	[[ "$output" == *"'--hostname' requires an argument"* ]]
+	[[ "$output" == *"Usage: uts_demo"* ]]
+	[[ "$output" != *"clone("* ]]
 }
 
 @test "uts: an unprivileged user gets exit 1 and a message about root or sudo" {
@@ -155,8 +229,12 @@ teardown() { reap_held; }
 	# Run in a throwaway UTS namespace, which plays the host: the real
 	# host's name is never touched.
 	# shellcheck disable=SC2016 # $1 is for the inner sh
-	run unshare --uts sh -c 'hostname before-ex3 && "$1" --hostname after-ex3; echo "outer: $(hostname)"' sh "$dir/uts_demo"
+	run -0 unshare --uts sh -c 'hostname before-ex3 && "$1" --hostname after-ex3; echo "status: $?"; echo "outer: $(hostname)"' sh "$dir/uts_demo"
 	[[ "$output" == *"host:    hostname is after-ex3, CHANGED from before-ex3"* ]]
+	# Step 6 finds one namespace where there should be two, and the demo
+	# exits 1, as the page says.
+	[[ "$output" == *"==> namespaces are THE SAME"* ]]
+	[[ "$output" == *$'\nstatus: 1\n'* ]]
 	[[ "$output" == *"outer: after-ex3"* ]] # the observer: hostname, outside the demo
 	[[ "$output" != *"(unchanged)"* ]]
 	[ "$(hostname)" != after-ex3 ]
