@@ -17,6 +17,7 @@ setup() {
 teardown() {
 	reap_held
 	exec 4>&- 2>/dev/null || true
+	if [ -n "${TEST_CG:-}" ] && [ -d "$TEST_CG" ]; then rmdir "$TEST_CG"; fi
 	if [ -n "${TEST_PARENT:-}" ]; then rmdir "$TEST_PARENT"; fi
 }
 
@@ -32,6 +33,37 @@ start_shell_in_cgroup() {
 	wait_until 5 test -s "$pidfile"
 	CHILD=$(cat "$pidfile")
 	CG=$(demo_cgroup "$DEMO")
+}
+
+# The path of PID's memory cgroup in /proc/PID/cgroup: the "N:memory:"
+# line on v1, the "0::" line on v2.  (PID "self": the reader's own, which
+# is the test's.)
+memory_path() {
+	if [ "$VERSION" = 2 ]; then
+		awk -F: '$1 == 0 {print $3}' "/proc/$1/cgroup"
+	else
+		awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' "/proc/$1/cgroup"
+	fi
+}
+
+# Where the demo makes its cgroup without --parent (step 2): on v2 the
+# root of the tree; on v1 the memory cgroup it is in already, which is the
+# test's own.  No trailing slash.
+default_parent() {
+	local dir
+	if [ "$VERSION" = 2 ]; then
+		dir=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+	else
+		dir=$(awk '$9 == "cgroup" && $NF ~ /(^|,)memory(,|$)/ {print $5; exit}' /proc/self/mountinfo)
+		dir=$dir$(memory_path self)
+	fi
+	echo "${dir%/}"
+}
+
+# Does $output end with the usage line and the hint, as every usage error's does?
+usage_said() {
+	[ "${lines[-2]}" = "Usage: cgroup_mem_demo [OPTION]..." ] &&
+		[ "${lines[-1]}" = "Try 'cgroup_mem_demo --help' for more information." ]
 }
 
 # The kernel's count of OOM kills since boot, any cgroup (Linux 4.13+).
@@ -63,6 +95,8 @@ peak_file() {
 	# Read by the test itself, while --hold keeps the cgroup.
 	[ "$(oom_kills "$cg")" -ge 1 ]
 	[ "$(cat "$(limit_file "$cg")")" -eq $((32 * 1024 * 1024)) ]
+	# Step 6 reports the count the kernel keeps, not a number of its own.
+	grep -qF "==> ended:   killed by the OOM killer at the limit (oom_kill $(oom_kills "$cg"), peak " "$HELD_LOG"
 	# The kernel counted an OOM kill, and its log names the child and
 	# the cgroup whose limit was hit (where dmesg may be read).
 	[ "$(vmstat_oom_kills)" -gt "$kills_before" ]
@@ -84,9 +118,15 @@ peak_file() {
 	start_held "$CGROUP_DEMO" --limit 10000 --alloc 64K --step 4K
 	local cg page
 	cg=$(demo_cgroup "$HELD_DEMO")
+	[ -n "$cg" ]
 	page=$(getconf PAGESIZE)
 	[ "$(cat "$(limit_file "$cg")")" -eq $((10000 / page * page)) ]
+	# And the rounded limit bites: 64 KiB do not fit in it, as the page
+	# shows (the cgroup's counter, and the status the demo passes on).
+	[ "$(oom_kills "$cg")" -ge 1 ]
 	stop_held TERM
+	[ "$HELD_STATUS" -eq 137 ]
+	[ ! -d "$cg" ]
 }
 
 @test "cgroup: under the limit the child exits 0 and oom_kill stays 0 (the control run)" {
@@ -117,12 +157,36 @@ peak_file() {
 	[ ! -d "$CG" ]
 }
 
+@test "cgroup: without --parent the cgroup is made in the demo's own memory cgroup (v1) or at the v2 root; only the child moves in" {
+	require_root
+	local parent mine rel demo
+	parent=$(default_parent)
+	mine=$(memory_path self)
+	start_shell "$CGROUP_DEMO" --quiet
+	demo=$HELD_DEMO # (stop_held forgets it)
+	[ -d "$parent/nslab-mem-$demo" ]
+	# The kernel's record of the child (the shell) names that cgroup: on
+	# v2 "0::/nslab-mem-PID", on v1 the memory line, below our own.
+	if [ "$VERSION" = 2 ]; then rel=/nslab-mem-$demo; else rel=${mine%/}/nslab-mem-$demo; fi
+	[ "$(memory_path "$HELD_PID")" = "$rel" ]
+	grep -qx "$HELD_PID" "$parent/nslab-mem-$demo/cgroup.procs"
+	# The demo itself stays where it was: it is not limited, and it can
+	# remove the cgroup once the child is gone.
+	[ "$(memory_path "$demo")" = "$mine" ]
+	run ! grep -qx "$demo" "$parent/nslab-mem-$demo/cgroup.procs"
+	stop_held TERM
+	[ "$HELD_STATUS" -eq 143 ]
+	[ ! -d "$parent/nslab-mem-$demo" ]
+}
+
 @test "cgroup: v1 keeps swap out by setting memory.memsw.limit_in_bytes to the limit" {
 	require_root
 	[ "$VERSION" = 1 ] || skip "this host's memory controller is on cgroup v2"
 	start_held "$CGROUP_DEMO" --limit 16M
 	local cg
 	cg=$(demo_cgroup "$HELD_DEMO")
+	# (Without a cgroup, the check below would skip instead of failing.)
+	[ -n "$cg" ]
 	[ -e "$cg/memory.memsw.limit_in_bytes" ] || skip "swap accounting is off on this kernel"
 	[ "$(cat "$cg/memory.memsw.limit_in_bytes")" -eq $((16 * 1024 * 1024)) ]
 	stop_held TERM
@@ -180,6 +244,7 @@ peak_file() {
 	start_held "$CGROUP_DEMO" --alloc 1M
 	local cg line n=0
 	cg=$(demo_cgroup "$HELD_DEMO")
+	[ -n "$cg" ]
 	while read -r line; do
 		[[ "$line" == "sudo cat $cg/"* ]]
 		[ -f "${line#sudo cat }" ]
@@ -248,8 +313,12 @@ peak_file() {
 	require_root
 	start_shell_in_cgroup
 	# A grandchild in the cgroup too: cleanup must not leave it behind.
-	echo 'sleep 300 & echo started' >&4
-	wait_until 5 grep -q started "$BATS_TEST_TMPDIR/log"
+	# shellcheck disable=SC2016 # $! is the demo's shell's
+	echo 'sleep 300 & echo "started $!"' >&4
+	wait_until 5 grep -q '^started [0-9]' "$BATS_TEST_TMPDIR/log"
+	local job
+	job=$(sed -n 's/^started //p' "$BATS_TEST_TMPDIR/log")
+	grep -qx "$job" "$CG/cgroup.procs"
 	[ "$(grep -c . "$CG/cgroup.procs")" -ge 2 ]
 	kill -TERM "$DEMO"
 	local status=0
@@ -259,6 +328,8 @@ peak_file() {
 	[ "$status" -eq 143 ]
 	[ ! -d "$CG" ]
 	gone "$CHILD"
+	# Killed, not merely moved out of the cgroup.
+	gone "$job"
 }
 
 @test "cgroup: bad sizes exit 2 and create no cgroup" {
@@ -269,11 +340,43 @@ peak_file() {
 		[[ "$output" == *"--limit"* ]]
 		[[ "$output" != *"mkdir("* ]]
 	done
+	# The page's example, line for line.
+	run -2 "$CGROUP_DEMO" --limit 2G
+	[ "${lines[0]}" = "cgroup_mem_demo: --limit 2G is too large: at most 1.0 GiB" ]
+	usage_said
 	run -2 "$CGROUP_DEMO" --alloc 0
+	[[ "$output" == *"--alloc 0 is too small"* ]]
 	run -2 "$CGROUP_DEMO" --alloc 9G
+	[[ "$output" == *"--alloc 9G is too large"* ]]
 	run -2 "$CGROUP_DEMO" --step 0
-	run -2 "$CGROUP_DEMO" --limit
+	[[ "$output" == *"--step 0 is too small"* ]]
+	[ "$(nslab_cgroups)" = "$before" ]
+}
+
+@test "cgroup: an unknown option, a stray argument or a missing value exits 2 with a message naming it, and creates nothing" {
+	local before opt
+	before=$(nslab_cgroups)
 	run -2 "$CGROUP_DEMO" --bogus
+	[[ "${lines[0]}" == *"unrecognized option '--bogus'" ]]
+	usage_said
+	run -2 "$CGROUP_DEMO" -x
+	[[ "${lines[0]}" == *"invalid option -- 'x'" ]]
+	usage_said
+	run -2 "$CGROUP_DEMO" 32M
+	[ "${lines[0]}" = "cgroup_mem_demo: unexpected argument '32M'" ]
+	usage_said
+	for opt in --limit --alloc --step --parent --pidfile; do
+		run -2 "$CGROUP_DEMO" "$opt"
+		[[ "${lines[0]}" == *"option '$opt' requires an argument" ]]
+		usage_said
+	done
+	run -2 "$CGROUP_DEMO" --hold --shell
+	[[ "${lines[0]}" == "cgroup_mem_demo: --hold and --shell do not go together"* ]]
+	usage_said
+	run -2 "$CGROUP_DEMO" --pidfile "$BATS_TEST_TMPDIR/no/such/dir/pid"
+	[[ "${lines[0]}" == *"--pidfile $BATS_TEST_TMPDIR/no/such/dir/pid: directory "*" does not exist" ]]
+	usage_said
+	[ ! -e "$BATS_TEST_TMPDIR/no" ]
 	[ "$(nslab_cgroups)" = "$before" ]
 }
 
@@ -303,6 +406,37 @@ peak_file() {
 	stop_held TERM
 	[ "$HELD_STATUS" -eq 0 ]
 	[ ! -d "${parent%/}/nslab-mem-$demo" ]
+}
+
+@test "cgroup: a cgroup of its name that exists already: exit 1, a message naming it, and that cgroup is left as it was" {
+	require_root
+	local parent before limit=memory.limit_in_bytes
+	parent=$(default_parent)
+	if [ "$VERSION" = 2 ]; then
+		limit=memory.max
+		grep -qw memory "$parent/cgroup.subtree_control" ||
+			skip "the v2 root does not hand out memory here: the cgroup made below would have no memory.max"
+	fi
+	before=$(nslab_cgroups)
+	# The name is nslab-mem-<the demo's PID>: a shell writes its PID down,
+	# makes the cgroup of that name with a limit of 8 MiB, and becomes the
+	# demo (exec keeps the PID).
+	# shellcheck disable=SC2016 # the inner shell's own $$ and arguments
+	run --separate-stderr bash -c 'echo $$ >"$1" && mkdir "$2/nslab-mem-$$" &&
+		echo 8388608 >"$2/nslab-mem-$$/$3" && exec "$4" --quiet' \
+		sh "$BATS_TEST_TMPDIR/pid" "$parent" "$limit" "$CGROUP_DEMO"
+	# (Named first: teardown removes it, whatever fails below.)
+	TEST_CG=$parent/nslab-mem-$(cat "$BATS_TEST_TMPDIR/pid")
+	[ "$status" -eq 1 ]
+	# The demo's own message, not the shell's: it ran, and said why not.
+	[[ "$stderr" == "cgroup_mem_demo: mkdir(\"$TEST_CG\") failed: EEXIST "* ]]
+	[ -z "$output" ]
+	# The cgroup is still there, with its own limit, and nothing in it.
+	[ -d "$TEST_CG" ]
+	[ "$(cat "$(limit_file "$TEST_CG")")" -eq 8388608 ]
+	[ -z "$(cat "$TEST_CG/cgroup.procs")" ]
+	rmdir "$TEST_CG"
+	[ "$(nslab_cgroups)" = "$before" ]
 }
 
 @test "cgroup: an unprivileged user gets exit 1 and a message about root or sudo" {
