@@ -20,14 +20,36 @@ own_uts_ns() { [ "$(ns_inode "$1" uts)" != "$(ns_inode self uts)" ]; }
 ids_nsinfo() { "$NSINFO" -t "$1" | awk 'NR > 1 {print $1}' | sort -n; }
 ids_lsns() { lsns -n -t "$1" -o NS | awk '{print $1}' | sort -n; }
 
-@test "nsinfo: --help exits 0; bad arguments exit 2" {
-	run -0 "$NSINFO" --help
+# usage_error MESSAGE ARGS...: is `nsinfo ARGS` a usage error - exit 2,
+# nothing on stdout, MESSAGE and then the usage on stderr?
+usage_error() {
+	local msg=$1
+	shift
+	run -2 --separate-stderr "$NSINFO" "$@"
+	[ -z "$output" ] || fail "nsinfo $*: a usage error printed on stdout: $output"
+	[[ "$stderr" == "nsinfo: $msg"$'\n'"Usage: nsinfo "* ]] ||
+		fail "nsinfo $*: stderr is not 'nsinfo: $msg' and the usage: $stderr"
+}
+
+@test "nsinfo: --help exits 0; bad arguments say what is wrong on stderr and exit 2" {
+	run -0 --separate-stderr "$NSINFO" --help
 	[[ "$output" == *"nsinfo PID"* ]]
-	run -2 "$NSINFO" -t nosuchtype
-	run -2 "$NSINFO" notapid
-	run -2 "$NSINFO" 0
-	run -2 "$NSINFO" --bogus
-	run -2 "$NSINFO" -t
+	[ -z "$stderr" ]
+	usage_error "unknown namespace type 'nosuchtype'" -t nosuchtype
+	usage_error "'notapid' is not a PID" notapid
+	usage_error "'' is not a PID" ""
+	usage_error "'12abc' is not a PID" 12abc
+	usage_error "'0' is not a PID" 0
+	# One above the kernel's largest possible PID (PID_MAX_LIMIT, 2^22),
+	# and a number too large for a long.
+	usage_error "'4194305' is not a PID" 4194305
+	usage_error "'99999999999999999999' is not a PID" 99999999999999999999
+	usage_error "unexpected arguments" -5
+	usage_error "unexpected arguments" --bogus
+	# A missing value, and one argument too many.
+	usage_error "unexpected arguments" -t
+	usage_error "unexpected arguments" -t uts extra
+	usage_error "unexpected arguments" 1 1
 }
 
 # Do both tools agree on the ids of TYPE?  lsns from util-linux 2.38 (Debian
@@ -101,7 +123,7 @@ counts_agree_on() {
 	stop_held TERM
 }
 
-@test "nsinfo: a command line with newlines still gives one line per namespace" {
+@test "nsinfo: a command line with newlines still gives one line per namespace, its COMMAND as the kernel has it" {
 	require_root
 	local pid fifo=$BATS_TEST_TMPDIR/fifo
 	mkfifo "$fifo"
@@ -110,12 +132,28 @@ counts_agree_on() {
 	# shellcheck disable=SC2016 # $1 is the inner sh's
 	unshare --uts sh -c 'read -r _ <"$1"' "$(printf 'first\nsecond\tthird')" "$fifo" 3>&- &
 	pid=$! WAITER=$!
+	# In its namespace, and unshare has become sh (its command line is final).
 	wait_until 5 own_uts_ns "$pid"
+	wait_until 5 grep -qx sh "/proc/$pid/comm"
+	local ns want line
+	ns=$(ns_inode "$pid" uts)
+	# The command as the kernel has it: its arguments (the first 255
+	# bytes, as much as nsinfo reads) joined by spaces, every control
+	# character a space too.
+	want=$(head -c 255 "/proc/$pid/cmdline" | tr '\000-\037\177' ' ')
+	want=${want% }
+	[[ "$want" == *"first second third"* ]] || fail "the waiter's command line is not the test's: $want"
 	run "$NSINFO" -t uts
 	echo >"$fifo"
 	wait "$pid"
+	WAITER=
 	[ "$status" -eq 0 ]
-	# Every line but the header starts with a namespace id.
+	# The waiter's namespace is there, on one line, with its command.
+	line=$(grep -E "^ *$ns +uts +1 +$pid " <<<"$output") ||
+		fail "no line for the waiter's uts namespace $ns (1 process, PID $pid): $output"
+	[ "${line#*" $pid "}" = "$want" ] || fail "COMMAND is '${line#*" $pid "}', not '$want'"
+	# Every line but the header starts with a namespace id.  (Last: this
+	# `run` replaces $output.)
 	run ! grep -vE '^ *(NS|[0-9]+) ' <<<"$output"
 }
 
@@ -142,8 +180,72 @@ counts_agree_on() {
 }
 
 @test "nsinfo PID: a process that does not exist is a runtime error (exit 1)" {
+	# (The kernel never hands out PID_MAX_LIMIT itself: its PIDs stop one below.)
+	[ ! -e /proc/4194304 ]
 	run -1 --separate-stderr "$NSINFO" 4194304
-	[[ "$stderr" == *"no process 4194304"* ]]
+	[ "$stderr" = "nsinfo: no process 4194304" ]
+	# An error, not half a table.
+	[ -z "$output" ]
+}
+
+# The types this kernel has, as /proc/self/ns names them, one a line.
+kernel_ns_types() {
+	local f
+	for f in /proc/self/ns/*; do
+		f=${f##*/}
+		[[ $f == *_for_children ]] || echo "$f"
+	done
+}
+
+@test "nsinfo PID: its ids are the kernel's, and exactly the types unshare made new differ" {
+	require_root
+	require_cmd unshare
+	# A process in new cgroup, ipc and net namespaces, and ours otherwise.
+	unshare --cgroup --ipc --net sleep 600 </dev/null >/dev/null 2>&1 3>&- &
+	WAITER=$!
+	# unshare execs sleep only after it is in all three.
+	wait_until 5 grep -qx sleep "/proc/$WAITER/comm"
+	run -0 "$NSINFO" "$WAITER"
+	local t row theirs ours ntypes=0 ndiffer=0
+	for t in $(kernel_ns_types); do
+		ntypes=$((ntypes + 1))
+		theirs=$(ns_inode "$WAITER" "$t")
+		ours=$(ns_inode $$ "$t")
+		row=$(awk -v t="$t" '$1 == t' <<<"$output")
+		case $t in
+		cgroup | ipc | net)
+			[ "$theirs" != "$ours" ] || fail "unshare left $t shared: the test proves nothing"
+			ndiffer=$((ndiffer + 1))
+			[[ "$row" =~ ^$t\ +$theirs\ +$ours\ +different$ ]] ||
+				fail "$t: '$row', not '$t $theirs $ours different'"
+			;;
+		*)
+			[ "$theirs" = "$ours" ] || fail "unshare made a new $t namespace: the test proves nothing"
+			[[ "$row" =~ ^$t\ +$theirs\ +$ours\ +same$ ]] ||
+				fail "$t: '$row', not '$t $theirs $ours same'"
+			;;
+		esac
+	done
+	# One row a type and the total, nothing more.
+	[ "$ntypes" -eq 8 ]
+	[ "${#lines[@]}" -eq $((ntypes + 2)) ]
+	[ "${lines[-1]}" = "$ndiffer of $ntypes namespace types differ" ]
+	kill "$WAITER"
+	wait "$WAITER" || true
+	WAITER=
+}
+
+@test "nsinfo PID: a process it may not look into is a runtime error (exit 1) that says why" {
+	require_root
+	require_cmd setpriv
+	local tool
+	copy_for_nobody "$NSINFO"; tool=$NOBODY_COPY
+	# The kernel's own answer: nobody may not read PID 1's namespace links.
+	run ! as_nobody readlink /proc/1/ns/uts
+	run -1 --separate-stderr as_nobody "$tool" 1
+	[[ "$stderr" == "nsinfo: stat(\"/proc/1/ns/"*"\") failed: Permission denied — run with sudo" ]] ||
+		fail "not the permission message: $stderr"
+	[ -z "$output" ]
 }
 
 @test "nsinfo: processes vanishing mid-scan cause no errors" {
