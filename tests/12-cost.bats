@@ -23,6 +23,7 @@ bench_containers() { pgrep -f "^[^ ]*/mini_container( |$)" || true; }
 container_running() { [ -n "$(bench_containers)" ]; }
 helper_running() { [ "$(bench_procs | wc -l)" -ge 2 ]; }
 no_links() { [ -z "$(nslab_links)" ]; }
+vm_running() { [ -n "$(bench_vms)" ]; }
 
 # Start nsbench in the background (HELD_DEMO, so that teardown reaps it).
 start_bench() {
@@ -31,21 +32,37 @@ start_bench() {
 	HELD_DEMO=$!
 }
 
-@test "nsbench: --help names every section and option, and exits 0" {
+@test "nsbench: --help names every section and option; --quick and --quiet do what it says" {
 	run -0 "$NSBENCH" --help
-	for word in --runs --count --only --quick --csv --vm-timeout floor clone gone memory container vm; do
+	for word in --runs --count --only --quick --csv --vm-timeout --quiet floor clone gone memory container vm; do
 		[[ "$output" == *"$word"* ]] || fail "--help does not mention $word"
 	done
+	# --quick is --runs 3 --count 50, and an option after it wins, before
+	# it loses.  (The floor needs no root and takes milliseconds.)
+	run -0 "$NSBENCH" --runs 1 --count 7 --quick --only floor
+	[[ "${lines[2]}" == "each figure over 3 runs: median, min, max (memory: 3 rounds of 50 namespaces)" ]]
+	[[ "$output" == *"the medians as bars"* ]]
+	# --quiet leaves out the chart, and only the chart.
+	run -0 "$NSBENCH" --quick --runs 1 --quiet --only floor
+	[[ "${lines[2]}" == "each figure over 1 runs: median, min, max (memory: 1 rounds of 50 namespaces)" ]]
+	[[ "$output" == *"    fork() + exec(/bin/true), reaped "* ]]
+	[[ "$output" != *"the medians as bars"* ]]
+	[[ "$output" != *"|"* ]]
 }
 
 @test "nsbench: bad input exits 2 with a clear message and starts nothing" {
 	local bad
-	for bad in "--runs 0" "--runs 1001" "--runs x" "--runs 3x" "--count 0" "--count 1001" \
-		"--only nope" "--only floor,nope" "--only ," "--vm-timeout 0" "--frobnicate" "extra"; do
+	for bad in "--runs 0" "--runs 1001" "--runs -1" "--runs 99999999999999999999" "--runs x" "--runs 3x" \
+		"--count 0" "--count 1001" "--only nope" "--only floor,nope" "--only ," "--vm-timeout 0" \
+		"--vm-timeout 3601" "--runs" "-n" "--count" "--only" "--vm-timeout" "--frobnicate" "extra"; do
 		# shellcheck disable=SC2086 # split on purpose
 		run --separate-stderr -2 "$NSBENCH" $bad
 		[ -z "$output" ] || fail "$bad printed on stdout: $output"
-		[[ "$stderr" == *"nsbench: "* ]] || fail "$bad: no message: $stderr"
+		# The first line names what was wrong (getopt's own says "-- 'n'"
+		# for -n), then comes the usage line.
+		[[ "${stderr_lines[0]}" == *"nsbench: "*"${bad%% *}"* || "${stderr_lines[0]}" == *"nsbench: "*"'${bad#-}'" ]] ||
+			fail "$bad: no message naming it: $stderr"
+		[ "${stderr_lines[1]}" = "Usage: nsbench [OPTION]..." ] || fail "$bad: no usage line: $stderr"
 	done
 	nothing_running
 }
@@ -62,9 +79,46 @@ start_bench() {
 		[[ "$output" == *"$t, run and reaped "* ]] || fail "no $t reaped row"
 	done
 	[[ "$output" == *"TIME (unshare), created"* ]]
+	# Each of the 22 rows: its label, then the median, the minimum and the
+	# maximum, each with its unit (the chart's lines hold one figure).
+	local figure='[0-9.]+ (µs|ms|s)'
+	[ "$(grep -cE "^    [^ |].*[^ ] +$figure +$figure +$figure\$" <<<"$output")" -eq 22 ]
 	[[ "$output" == *"the medians as bars"* ]]
 	[[ "$output" != *"skipped"* ]]
 	nothing_running
+}
+
+@test "nsbench: each clone() row makes its own type: at a limit of 0 the run stops at that row, ENOSPC, exit 1" {
+	require_root
+	require_cmd unshare
+	local limits t prev=none
+	limits=$(grep . /proc/sys/user/max_*_namespaces)
+	# The kernel counts every namespace it makes against a limit per user
+	# namespace (/proc/sys/user/max_TYPE_namespaces), checked there and in
+	# every user namespace above.  In a throwaway user namespace whose limit
+	# for one type is 0, the kernel refuses exactly the clone() that asks
+	# for that type: the run must stop at that type's row, every row before
+	# it measured, and say why.  (Every owner mapped: the kit may be cloned
+	# into a 0700 home.)
+	for t in uts ipc cgroup user pid mnt net time; do
+		# shellcheck disable=SC2016 # the inner shell's own $0 and $1
+		run -1 --separate-stderr in_userns_as_root sh -c \
+			'echo 0 >"/proc/sys/user/max_$1_namespaces" && exec "$0" --runs 1 --only clone' "$NSBENCH" "$t"
+		[[ "$stderr" == *"(CLONE_NEW${t^^}) failed: ENOSPC"* ]] || fail "max_${t}_namespaces=0: $stderr"
+		[[ "${lines[-1]}" == "    $prev, run and reaped "* ]] ||
+			fail "max_${t}_namespaces=0: the last row is not $prev's: $output"
+		prev=${t^^}
+	done
+	# [3] runs each row in a helper in a user namespace of its own: with
+	# no user namespace allowed, the section stops before its first row.
+	# shellcheck disable=SC2016 # the inner shell's own $0
+	run -1 --separate-stderr in_userns_as_root sh -c \
+		'echo 0 >/proc/sys/user/max_user_namespaces && exec "$0" --runs 1 --only gone' "$NSBENCH"
+	[[ "$stderr" == *"clone(helper) failed: ENOSPC"* ]]
+	[[ "$output" != *"freed after exit"* ]]
+	# The host's own limits are as they were.
+	[ "$(grep . /proc/sys/user/max_*_namespaces)" = "$limits" ]
+	wait_until 5 nothing_running
 }
 
 @test "nsbench: --csv gives one quoted row per figure, min <= median <= max" {
@@ -78,6 +132,25 @@ start_bench() {
 	[ "$rows" -eq 22 ]
 	printf '%s\n' "${lines[@]}" | awk -F'"' 'NR > 2 { split($3, f, ","); if (!(f[4] <= f[3] && f[3] <= f[5])) exit 1 }'
 	[[ "$output" != *"the medians"* ]]
+}
+
+@test "nsbench: an unprivileged user gets exit 1 and a message about sudo, and no helper is left" {
+	require_root
+	require_cmd setpriv
+	local demo
+	copy_for_nobody "$NSBENCH"; demo=$NOBODY_COPY
+	# [2] and [4] stop at their first namespace, UTS; [3] at its first
+	# helper, whose user namespace's ID maps only root may write.
+	run -1 --separate-stderr as_nobody "$demo" --runs 1 --only clone
+	[[ "$stderr" == *"clone(CLONE_NEWUTS) failed: EPERM"*"sudo"* ]]
+	[[ "${lines[-1]}" == "    none, run and reaped "* ]]
+	run -1 --separate-stderr as_nobody "$demo" --runs 1 --only gone
+	[[ "$stderr" == *"/uid_map failed: EPERM"*"sudo"* ]]
+	[[ "$output" != *"freed after exit"* ]]
+	run -1 --separate-stderr as_nobody "$demo" --runs 1 --count 1 --only memory
+	[[ "$stderr" == *"clone(CLONE_NEWUTS) number 1 failed: EPERM"*"sudo"* ]]
+	[[ "$output" != *"UTS, each"* ]]
+	wait_until 5 nothing_running
 }
 
 @test "nsbench: a UTS namespace is freed at once, a network or IPC namespace only later" {
@@ -261,6 +334,33 @@ start_bench() {
 	wait_until 10 bash -c '! pgrep -f "^[^ ]*/mini_container( |$)" >/dev/null'
 	wait_until 5 no_links
 	[ "$(nslab_cgroups)" = "$before" ]
+}
+
+@test "nsbench: SIGKILL while a VM boots: exit 137, and qemu and vm-boot end with it" {
+	require_root
+	require_cmd qemu-system-x86_64
+	[ -r "$KIT/.vm-cache/kernel.ready" ] || skip "no kernel cached in .vm-cache/ (run sudo make vm-kernel)"
+	local vm
+	start_bench --runs 1 --only vm
+	# Killed while qemu runs (seen by pgrep).  qemu is stopped first, so
+	# that its boot cannot end by itself (and vm-boot, done, with it):
+	# only the parent-death signals can end them now, SIGTERM to vm-boot
+	# as nsbench dies and SIGKILL to qemu as vm-boot does.
+	wait_until 30 vm_running
+	vm=$(bench_vms)
+	echo "killed with this qemu running, stopped: $vm"
+	# shellcheck disable=SC2086 # one PID a word
+	kill -STOP $vm
+	kill -KILL "$HELD_DEMO"
+	wait_held
+	[ "$HELD_STATUS" -eq 137 ]
+	if ! wait_until 10 nothing_running; then
+		ps -o pid,stat,args -p "${vm//$'\n'/,}" >&2
+		# shellcheck disable=SC2086
+		kill -KILL $vm
+		fail "qemu outlived nsbench"
+	fi
+	wait_until 5 bash -c '! pgrep -f "/tools/vm-boot [0-9]+ [0-9]+$" >/dev/null'
 }
 
 @test "nsbench: SIGINT during a container run: exit 130, the container and its cgroup tidied up" {
