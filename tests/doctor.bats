@@ -63,11 +63,28 @@ hide_tools() {
 	[[ "$output" == *"make doctor"* ]]
 }
 
-@test "doctor: the kernel is uname -r's, the cgroup layout stat -f's" {
+@test "doctor: the kernel is uname -r's, the cgroup layout stat -f's, the hierarchies findmnt's" {
+	require_cmd findmnt
 	run "$DOCTOR"
 	[ "$(field kernel)" = "$(uname -r)" ]
 	[ "$(field architecture)" = "$(uname -m)" ]
 	[ "$(field "cgroup layout")" = "$(stat -fc %T /sys/fs/cgroup)" ]
+	# The hierarchies: cgroup2 at /sys/fs/cgroup itself, v1 ones beside
+	# the first cgroup2 tree or alone, or none - as findmnt sees them.
+	local v1 v2 expect
+	v1=$(findmnt -rn -t cgroup -o TARGET | wc -l)
+	v2=$(findmnt -rn -t cgroup2 -o TARGET | head -n 1)
+	if [ "$(findmnt -rn -o FSTYPE /sys/fs/cgroup | tail -n 1)" = cgroup2 ]; then
+		expect="cgroup v2 only (the unified layout of Ubuntu 22.04 and later, Debian 12)"
+	elif [ "$v1" -gt 0 ] && [ -n "$v2" ]; then
+		expect="cgroup v1 hierarchies, and a cgroup2 tree at $v2 (the hybrid layout)"
+	elif [ "$v1" -gt 0 ]; then
+		expect="cgroup v1 hierarchies only (the legacy layout)"
+	else
+		expect="no cgroup hierarchies at /sys/fs/cgroup"
+	fi
+	[ "$(field "cgroup hierarchies")" = "$expect" ] ||
+		fail "findmnt: $v1 v1 hierarchies, cgroup2 at '$v2'; doctor: $(field "cgroup hierarchies")"
 }
 
 @test "doctor: the memory and pids controllers are where findmnt finds them" {
@@ -222,6 +239,8 @@ hide_tools() {
 	run "$DOCTOR"
 	local kvm
 	kvm=$(field KVM)
+	# (The last case below would pass on no KVM line at all.)
+	[ -n "$kvm" ] || fail "the report has no KVM line"
 	if ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
 		# A /dev/kvm may still be there (a VM without nested
 		# virtualisation): qemu could not use it.
@@ -247,6 +266,58 @@ hide_tools() {
 	[ "$(field "running as")" = "uid 65534 (the labs but 07 are run with sudo)" ]
 	[ "$(machine <<<"$output")" = "$as_root" ]
 	[[ "$output" == *"Result: 12 labs:"* ]]
+}
+
+@test "doctor: changes nothing - strace sees no namespace, module, mount or file written" {
+	require_cmd strace
+	# "It creates no namespace and loads no module": the system calls of
+	# the doctor and every program it starts, as the kernel saw them.
+	# (Opening /dev/null or the terminal for writing changes nothing, and
+	# bash may put a long here-document in a temporary file: in a
+	# directory of the test's own, left out below.)
+	local log=$BATS_TEST_TMPDIR/strace.log tmp=$BATS_TEST_TMPDIR/tmp changes
+	mkdir "$tmp"
+	TMPDIR=$tmp run strace -f -qq -e signal=none -o "$log" \
+		-e 'trace=unshare,setns,clone,clone3,?vfork,init_module,finit_module,delete_module,mount,umount2,openat,?open,?creat,?mkdir,mkdirat,?unlink,unlinkat,?rename,renameat,renameat2' \
+		"$DOCTOR"
+	[[ "$output" == *"Result: 12 labs:"* ]]
+	# The trace reached the doctor's children (awk reads the memory size).
+	grep -q 'openat(.*"/proc/meminfo", O_RDONLY' "$log" || fail "strace saw no child read /proc/meminfo"
+	changes=$(grep -E 'CLONE_NEW|(unshare|setns|init_module|finit_module|delete_module|mount|umount2|mkdir|mkdirat|unlink|unlinkat|rename|renameat|renameat2)\(|O_(WRONLY|RDWR|CREAT)' "$log" |
+		grep -vF -e '"/dev/null"' -e '"/dev/tty"' -e "\"$tmp/" || true)
+	[ -z "$changes" ] || fail "the doctor changed something: $changes"
+}
+
+@test "doctor: with no cgroup hierarchy (a throwaway mount namespace) Labs 05, 09 and 11 cannot run, exit 1" {
+	require_root
+	require_cmd unshare findmnt mountpoint
+	local host fs n here there
+	run "$DOCTOR"
+	host=$output
+	# In a mount namespace of its own every cgroup mount is unmounted (the
+	# host keeps its own), and findmnt and stat there say what is left.
+	# shellcheck disable=SC2016 # the inner shell's own variables
+	run -1 unshare --mount --propagation private sh -c '
+		findmnt -rn -t cgroup,cgroup2 -o TARGET | sort -r | while read -r m; do umount "$m"; done
+		if mountpoint -q /sys/fs/cgroup; then umount /sys/fs/cgroup; fi
+		echo "observed: $(findmnt -rn -t cgroup,cgroup2 | wc -l) cgroup mounts, fs=$(stat -fc %T /sys/fs/cgroup)"
+		exec "$0"' "$DOCTOR"
+	[[ "$output" == *"observed: 0 cgroup mounts, fs="* ]] || fail "the cgroup mounts could not be removed"
+	fs=$(sed -n 's/^observed: .*, fs=//p' <<<"$output")
+	[ -n "$fs" ]
+	[ "$(field "cgroup layout")" = "$fs" ]
+	[ "$(field "cgroup hierarchies")" = "no cgroup hierarchies at /sys/fs/cgroup" ]
+	[ "$(field "memory controller")" = none ]
+	[ "$(field "pids controller")" = none ]
+	[[ "$(lab_line 05)" == *"cannot run: no cgroup hierarchy offers the memory controller"* ]]
+	[[ "$(lab_line 09)" == *"cannot run: "*"no cgroup2 mount and no v1 memory hierarchy"* ]]
+	[[ "$(lab_line 11)" == *"cannot run: "*"memory controller"*"no cgroup hierarchy offers the pids controller"* ]]
+	# The labs that use no cgroup say what they say on the host.
+	for n in 01 02 03 04 06 07 08 10 12; do
+		there=$(lab_line "$n")
+		here=$(output=$host lab_line "$n")
+		[ "$there" = "$here" ] || fail "lab $n: '$there' without cgroups, '$here' on the host"
+	done
 }
 
 @test "doctor: nothing left behind" {

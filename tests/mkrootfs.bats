@@ -6,33 +6,68 @@ load test_helper
 
 setup() { DIR=$BATS_TEST_TMPDIR/rootfs; }
 
+# The tree below $1 as the kernel shows it: the type, mode, size and link
+# target of every file, one a line.  No tree there is a failure, not an
+# empty listing.
+tree_of() {
+	local t
+	t=$(find "$1" -printf '%y %m %s %l %P\n') || return 1
+	sort <<<"$t"
+}
+USAGE='Usage: tools/mkrootfs [--from-tar FILE | --from-host] [--quiet] DIR'
+
 @test "mkrootfs: --help exits 0 and names its sources" {
 	run -0 "$MKROOTFS" --help
 	[[ "$output" == *"--from-tar"* ]]
 	[[ "$output" == *"busybox"* ]]
 }
 
-@test "mkrootfs: the result runs sh under chroot, and building twice is fine" {
+@test "mkrootfs: the result runs sh under chroot, and building again on it changes nothing" {
 	require_root
 	run -0 "$MKROOTFS" "$DIR"
+	# "Running it again on its own result is harmless": the same tree
+	# afterwards, a file of the user's own in it included.
+	echo mine >"$DIR/root/notes"
+	local before after
+	before=$(tree_of "$DIR")
 	run -0 "$MKROOTFS" "$DIR"
+	after=$(tree_of "$DIR")
+	[ "$after" = "$before" ] || {
+		diff <(echo "$before") <(echo "$after") >&2
+		fail "building again changed the tree (before < > after)"
+	}
+	[ "$(cat "$DIR/root/notes")" = mine ]
 	run -0 chroot "$DIR" /bin/sh -c 'echo ok'
 	[ "$output" = ok ]
 	[ -x "$DIR/bin/ps" ]
 	[ -d "$DIR/proc" ]
+	# /tmp is for everyone, with the sticky bit, as a real root's is.
+	[ "$(stat -c %a "$DIR/tmp")" = 1777 ]
 }
 
-@test "mkrootfs: uses a static busybox when the host has one" {
+@test "mkrootfs: uses a static busybox when the host has one, with a link for every command it has" {
 	require_cmd busybox
 	ldd "$(command -v busybox)" >/dev/null 2>&1 && skip "the host's busybox is not static"
 	run -0 "$MKROOTFS" "$DIR"
 	[[ "$output" == *"static busybox"* ]]
 	[ -L "$DIR/bin/sh" ]
 	[[ "$(readlink "$DIR/bin/sh")" == @(busybox|/bin/busybox) ]]
-	# Inside the rootfs, sh is that busybox.
+	cmp "$(command -v busybox)" "$DIR/bin/busybox"
+	# Every command the host's busybox lists (but busybox, the file
+	# itself) is a link to it in /bin.
+	local applets missing
+	busybox --list | grep -vx busybox | sort >"$BATS_TEST_TMPDIR/applets"
+	applets=$(wc -l <"$BATS_TEST_TMPDIR/applets")
+	[ "$applets" -gt 50 ] || fail "busybox --list gave only $applets commands"
+	missing=$(find "$DIR/bin" -maxdepth 1 -type l -lname '*busybox' -printf '%f\n' | sort |
+		comm -23 "$BATS_TEST_TMPDIR/applets" -)
+	[ -z "$missing" ] || fail "no link to busybox in /bin for: $(echo "$missing" | tr '\n' ' ')"
+	# Inside the rootfs, sh is that busybox, and uid 0 has the name root.
 	require_root
 	run -0 chroot "$DIR" /bin/sh -c 'readlink -f /bin/sh'
 	[ "$output" = /bin/busybox ]
+	run -0 chroot "$DIR" /bin/sh -c 'id -un'
+	[ "$output" = root ]
 }
 
 @test "mkrootfs: an ordinary user's build has every command root's has (Lab 06's page runs cut in it)" {
@@ -77,13 +112,41 @@ setup() { DIR=$BATS_TEST_TMPDIR/rootfs; }
 	[ ! -e "$BATS_TEST_TMPDIR/other" ]
 }
 
+@test "mkrootfs: a build that fails exits 1 and leaves no partial tree, so the next run can build there" {
+	# Not a tarball: tar fails once the directories are made.
+	echo junk >"$BATS_TEST_TMPDIR/bad.tar"
+	run -1 "$MKROOTFS" --from-tar "$BATS_TEST_TMPDIR/bad.tar" "$DIR"
+	[[ "$output" == *"could not unpack"* ]]
+	[ ! -e "$DIR" ] || fail "a failed build left: $(find "$DIR" | head)"
+	# An empty directory given stays, empty.
+	mkdir "$DIR"
+	run -1 "$MKROOTFS" --from-tar "$BATS_TEST_TMPDIR/bad.tar" "$DIR"
+	[ -d "$DIR" ]
+	[ -z "$(ls -A "$DIR")" ] || fail "a failed build left: $(ls -A "$DIR")"
+	# A good tarball then builds there...
+	mkdir -p "$BATS_TEST_TMPDIR/src/bin"
+	ln -s busybox "$BATS_TEST_TMPDIR/src/bin/sh"
+	tar -cf "$BATS_TEST_TMPDIR/good.tar" -C "$BATS_TEST_TMPDIR/src" .
+	run -0 "$MKROOTFS" --from-tar "$BATS_TEST_TMPDIR/good.tar" "$DIR"
+	[ -f "$DIR/.nslab-rootfs" ]
+	# ...and a rebuild that fails leaves that rootfs, its own, as it was.
+	local before
+	before=$(tree_of "$DIR")
+	run -1 "$MKROOTFS" --from-tar "$BATS_TEST_TMPDIR/bad.tar" "$DIR"
+	[ "$(tree_of "$DIR")" = "$before" ]
+}
+
 @test "mkrootfs: refuses / and an empty path, writing nothing" {
 	run -2 "$MKROOTFS" /
 	[[ "$output" == *"refusing"* ]]
+	[[ "$output" == *"$USAGE"* ]]
 	run -2 "$MKROOTFS" /tmp/../
+	[[ "$output" == *"refusing"*"$USAGE"* ]]
 	[ ! -e /.nslab-rootfs ]
 	run -2 "$MKROOTFS" ""
+	[[ "$output" == *"$USAGE"* ]]
 	run -2 "$MKROOTFS"
+	[[ "$output" == *"$USAGE"* ]]
 }
 
 @test "mkrootfs: refuses an unrelated non-empty directory and leaves it as it was" {
@@ -110,6 +173,37 @@ setup() { DIR=$BATS_TEST_TMPDIR/rootfs; }
 
 @test "mkrootfs: unknown options and two directories are usage errors" {
 	run -2 "$MKROOTFS" --bogus "$DIR"
+	[[ "$output" == *"unknown option '--bogus'"*"$USAGE"* ]]
 	run -2 "$MKROOTFS" "$DIR" "$DIR.2"
+	[[ "$output" == *"only one DIR"*"$USAGE"* ]]
 	[ ! -e "$DIR" ]
+	[ ! -e "$DIR.2" ]
+}
+
+@test "mkrootfs: a target it cannot use is a usage error: exit 2, the usage, and nothing written" {
+	local file=$BATS_TEST_TMPDIR/file empty=$BATS_TEST_TMPDIR/empty link=$BATS_TEST_TMPDIR/link
+	echo data >"$file"
+	mkdir "$empty"
+	ln -s "$empty" "$link"
+	# A file, a symbolic link (to an empty directory, which it would
+	# otherwise take), a directory whose parent does not exist.
+	run -2 "$MKROOTFS" "$file"
+	[[ "$output" == *"exists and is not a directory"*"$USAGE"* ]]
+	[ "$(cat "$file")" = data ]
+	run -2 "$MKROOTFS" "$link"
+	[[ "$output" == *"is a symbolic link"*"$USAGE"* ]]
+	[ -z "$(ls -A "$empty")" ]
+	run -2 "$MKROOTFS" "$BATS_TEST_TMPDIR/no/such/rootfs"
+	[[ "$output" == *"does not exist"*"$USAGE"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/no" ]
+	# A rootfs it made, but from another source: it says to remove it
+	# first, and leaves it as it was.
+	run -0 "$MKROOTFS" --quiet --from-host "$DIR"
+	[ -z "$output" ] || fail "--quiet printed: $output"
+	tar -cf "$BATS_TEST_TMPDIR/empty.tar" -C "$empty" .
+	local before
+	before=$(tree_of "$DIR")
+	run -2 "$MKROOTFS" --from-tar "$BATS_TEST_TMPDIR/empty.tar" "$DIR"
+	[[ "$output" == *"built with mode host, not tar; remove it first"*"$USAGE"* ]]
+	[ "$(tree_of "$DIR")" = "$before" ]
 }
