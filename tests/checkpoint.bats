@@ -195,16 +195,19 @@ chroot_shell() { # [--no-proc | --no-pid | --no-mount]
 	await test -e "$ROOTFS/$ready"
 }
 
-# Lab 04: the page's whole experiment, up to the ping.
-veth_shell() { # [--not-moved | --no-host-addr | --ns-end-down | --no-echo]
-	local b=${1:-}
+# Lab 04: the page's whole experiment, up to the ping.  (--host-down: the
+# host end addressed but never brought up; --other-subnet: the namespace
+# end given an address outside the host end's /24.)
+veth_shell() { # [--not-moved | --no-host-addr | --host-down | --other-subnet | --ns-end-down | --no-echo]
+	local b=${1:-} ns_addr=10.200.0.2/24
+	[ "$b" != --other-subnet ] || ns_addr=10.201.0.2/24
 	ip netns add nslab-ckpt
 	ip link add nslab-ck0 type veth peer name nslab-ck1
 	[ "$b" != --not-moved ] || return 0
 	ip link set nslab-ck1 netns nslab-ckpt
 	[ "$b" = --no-host-addr ] || ip addr add 10.200.0.1/24 dev nslab-ck0
-	ip link set nslab-ck0 up
-	ip netns exec nslab-ckpt ip addr add 10.200.0.2/24 dev nslab-ck1
+	[ "$b" = --host-down ] || ip link set nslab-ck0 up
+	ip netns exec nslab-ckpt ip addr add "$ns_addr" dev nslab-ck1
 	[ "$b" = --ns-end-down ] || ip netns exec nslab-ckpt ip link set nslab-ck1 up
 	ip netns exec nslab-ckpt ip link set lo up
 	# (--no-echo: something in there drops pings.)
@@ -366,24 +369,29 @@ time_shell() { # [--no-offsets | --boottime-only | --behind]
 # Lab 11: the page's container by hand: a cgroup with limits, every
 # namespace, the kit's rootfs bound read-only and pivoted into, then the
 # veth from "a second terminal".  The container's shell waits on its input
-# instead of a terminal, and says it is ready on fd 3.
-container_shell() { # [--no-uts | --chroot | --no-limits | --no-veth]
+# instead of a terminal, and says it is ready on fd 3.  Half made on
+# purpose: --rw leaves its root writable, --no-umount leaves the host's
+# root attached after pivot_root, --swap lets swap stretch the memory
+# limit, --no-echo makes the container drop pings.
+container_shell() { # [--no-uts | --chroot | --rw | --no-umount | --no-limits | --swap | --no-veth | --no-echo]
 	local b=${1:-} flags=(--uts --ipc --net --pid --fork --mount --cgroup) name=nslab-sh
-	local into='pivot_root . . && umount -l . && exec /bin/sh -c "echo >&3; read -r x"'
+	local into='pivot_root . . && umount -l . && exec /bin/sh -c "echo >&3; read -r x"' ro='mount -o remount,bind,ro .'
 	[ "$b" != --no-uts ] || flags=(--ipc --net --pid --fork --mount --cgroup) name=''
 	[ "$b" != --chroot ] || into='exec chroot . /bin/sh -c "echo >&3; read -r x"'
+	[ "$b" != --no-umount ] || into='pivot_root . . && exec /bin/sh -c "echo >&3; read -r x"'
+	[ "$b" != --rw ] || ro=:
 	if [ "$CG_V" = 2 ]; then
 		cd "$CG_MEM" || return 1
 		grep -qw pids cgroup.subtree_control || echo '+memory +pids' >cgroup.subtree_control
 		mkdir nslab-sh
 		echo 256M >nslab-sh/memory.max
-		[ ! -e nslab-sh/memory.swap.max ] || echo 0 >nslab-sh/memory.swap.max
+		[ ! -e nslab-sh/memory.swap.max ] || if [ "$b" = --swap ]; then echo max >nslab-sh/memory.swap.max; else echo 0 >nslab-sh/memory.swap.max; fi
 		[ "$b" = --no-limits ] || echo 64 >nslab-sh/pids.max
 		set -- "$CG_MEM/nslab-sh"
 	else
 		mkdir "$CG_MEM/nslab-sh" "$CG_PIDS/nslab-sh"
 		echo 256M >"$CG_MEM/nslab-sh/memory.limit_in_bytes"
-		[ ! -e "$CG_MEM/nslab-sh/memory.memsw.limit_in_bytes" ] || echo 256M >"$CG_MEM/nslab-sh/memory.memsw.limit_in_bytes"
+		[ ! -e "$CG_MEM/nslab-sh/memory.memsw.limit_in_bytes" ] || if [ "$b" = --swap ]; then echo 512M; else echo 256M; fi >"$CG_MEM/nslab-sh/memory.memsw.limit_in_bytes"
 		[ "$b" = --no-limits ] || echo 64 >"$CG_PIDS/nslab-sh/pids.max"
 		set -- "$CG_MEM/nslab-sh" "$CG_PIDS/nslab-sh"
 	fi
@@ -392,11 +400,11 @@ container_shell() { # [--no-uts | --chroot | --no-limits | --no-veth]
 		cd "$KIT/labs/rootfs" || exit 1
 		sleep 600 | exec unshare "${flags[@]}" sh -c '
 			[ -z "$1" ] || hostname "$1"
-			mount --bind . . && cd "$(pwd -P)" && mount -o remount,bind,ro .
+			mount --bind . . && cd "$(pwd -P)" && eval "$3"
 			mount -t proc proc proc; mount -t tmpfs -o mode=1777 nslab-tmp tmp
 			mount -t tmpfs -o mode=755 nslab-dev dev
 			for d in null zero full random urandom tty; do touch dev/$d; mount --bind /dev/$d dev/$d; done
-			eval "$2"' sh "$name" "$into"
+			eval "$2"' sh "$name" "$into" "$ro"
 	) 3>"$R/ctr" &
 	local sub=$! ctr
 	await test -s "$R/ctr"
@@ -409,6 +417,8 @@ container_shell() { # [--no-uts | --chroot | --no-limits | --no-veth]
 	ip addr add 10.230.1.1/24 dev nslab-sh
 	ip link set nslab-sh up
 	nsenter -t "$ctr" -n sh -c 'ip addr add 10.230.1.2/24 dev eth0; ip link set eth0 up; ip link set lo up'
+	# (--no-echo: something in the container drops pings.)
+	[ "$b" != --no-echo ] || nsenter -t "$ctr" -n sh -c 'echo 1 >/proc/sys/net/ipv4/icmp_echo_ignore_all'
 }
 
 # What checkpoint could change in a sandbox, to compare before and after
@@ -460,12 +470,20 @@ need_rootfs() {
 # cases SANDBOX...: one case a line, "STATUS|NOT DONE|SCRIPT|TEXT" (no | in SCRIPT):
 # SCRIPT run in SANDBOX (sandbox or cg_sandbox) exits STATUS, the report names
 # exactly the items NOT DONE as not done, and says TEXT.
+# The rows are all read before the first case runs, and the cases run with
+# nothing on their standard input: a process of a case that read it would
+# otherwise swallow the rows after its own, and those cases would pass
+# without having run.  A row without its TEXT would match any report.
 cases() {
-	local st nd script want
-	while IFS='|' read -r st nd script want; do
+	local st nd script want row
+	local -a rows
+	mapfile -t rows
+	for row in "${rows[@]}"; do
+		IFS='|' read -r st nd script want <<<"$row"
 		[ -n "$st" ] || continue
+		[ -n "$want" ] || { echo "a case without its TEXT: $row"; return 1; }
 		R=$(mktemp -d "$BATS_TEST_TMPDIR/case.XXXXXX")
-		run "$@" "$script"
+		run "$@" "$script" </dev/null
 		[ "$status" = "$st" ] || { echo "exit $status, not $st, for: $script"$'\n'"$output"; return 1; }
 		# shellcheck disable=SC2086 # a list of items
 		not_done $nd || { echo "for: $script"; return 1; }
@@ -612,6 +630,8 @@ CASES
 1|5|veth_shell; check 04|nslab-ck0 on the host, nslab-ck1 in network namespace nslab-ckpt
 1|1 5|veth_shell --not-moved; check 04|sudo ip link set nslab-ck1 netns nslab-demo
 1|2 5|veth_shell --no-host-addr; check 04|nslab-ck0 has no IPv4 address
+1|2 5|veth_shell --host-down; check 04|nslab-ck0 is down
+1|3 5|veth_shell --other-subnet; check 04|nslab-ck1 has 10.201.0.2/24, which is not in nslab-ck0's subnet (10.200.0.1/24)
 1|3 5|veth_shell --ns-end-down; check 04|hint: sudo ip netns exec nslab-ckpt ip link set nslab-ck1 up
 1|4 5|veth_shell --no-echo; check 04|ping -I nslab-ck0 10.200.0.2 gets no answer
 1|5|veth_shell; bridge_shell --one-pair; check 04|nslab-br0 has 1 port(s)
@@ -694,9 +714,15 @@ CASES
 0||container_shell; check 11|nslab-sh: memory limit 268435456 bytes, swap kept out, pids.max 64
 1|1|container_shell --no-uts; check 11|shares the host's uts namespace(s)
 1|2|container_shell --chroot; check 11|a chroot
+1|2|container_shell --rw; check 11|its / is the rootfs, but writable
+1|2|container_shell --no-umount; check 11|the host's root is still in its mount table (on /)
 1|3|container_shell --no-limits; check 11|no pids.max
 1|4|container_shell --no-veth; check 11|no veth on the host
+1|4|container_shell --no-echo; check 11|ping -I nslab-sh 10.230.1.2 gets no answer within 3 s
 CASES
+	[ -n "$(ls "${CG_TOPS%% *}"/memory.{swap.max,memsw.limit_in_bytes} 2>/dev/null)" ] ||
+		skip "swap is not accounted on this kernel: the limit cannot be stretched"
+	cases cg_sandbox <<<'1|3|container_shell --swap; check 11|limits memory to 268435456 bytes, but swap can stretch it'
 }
 
 # ---- the rules: what counts, what changes, the report --------------------------------
@@ -749,9 +775,14 @@ CASES
 		wait "${demos[@]}"
 		exit $status'
 	[ "$(grep -c '^==> Lab [01][0-9]: not done yet (' <<<"$output")" -eq 11 ]
-	# In every lab, item 1 is missing, and the report says why.
+	# In every lab, item 1 is missing, and the report says why right
+	# there.  (Counted over the whole report, another item's note could
+	# stand in for a lab that lacks it: Lab 05's pids and CPU items find the
+	# demos' cgroups too.)
 	[ "$(grep -c '^  NOT DONE  1\. ' <<<"$output")" -eq 11 ]
-	[ "$(grep -c "the kit's own demos do not count" <<<"$output")" -ge 11 ]
+	local noted
+	noted=$(grep -A1 '^  NOT DONE  1\. ' <<<"$output" | grep -c "the kit's own demos do not count")
+	[ "$noted" -eq 11 ] || fail "item 1 of $noted labs, not 11, says that the kit's demos do not count:"$'\n'"$output"
 }
 
 # svc_sandbox UNIT SCRIPT: a sandbox in a cgroup namespace of its own whose
