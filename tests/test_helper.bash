@@ -535,14 +535,15 @@ kill_at_random() {
 # bash.  Inside a test, bats traces every command, which makes even the
 # shortest pause take longer than a whole run of the quickest demo.  A
 # script's background jobs start with SIGINT ignored (and CI may start us
-# so): env puts SIGINT back to its default and `set -m` keeps it there for
-# the demos, which then meet Ctrl-C as they would at a terminal.  (Job
+# so), and a run under nohup has SIGHUP ignored: env puts both back to
+# their defaults and `set -m` keeps SIGINT there for the demos, which then
+# meet Ctrl-C and a closed terminal as they would at a terminal.  (Job
 # control's notices on stderr are dropped.)  In a SANITIZE=1 build,
 # LeakSanitizer's check after main() returns takes half of a run of Lab
 # 01, a span in which a signal can no longer interrupt anything; leaks are
 # checked by every other test of that build, so not here.
 without_bats() {
-	env --default-signal=INT ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" bash -c "$(declare -f run_us kill_at_random); set -m; \"\$@\"" \
+	env --default-signal=INT,HUP ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" bash -c "$(declare -f run_us kill_at_random); set -m; \"\$@\"" \
 		without_bats "$@" 2>/dev/null
 }
 
