@@ -56,6 +56,10 @@ ctr_cgroup_with() {
 }
 mem_cgroup() { ctr_cgroup_with "$1" memory.max; ctr_cgroup_with "$1" memory.limit_in_bytes; }
 pids_cgroup() { ctr_cgroup_with "$1" pids.max; }
+# The memory limit and pids.max of demo DEMO's cgroups, as the kernel
+# keeps them (empty where the cgroup or the file is missing).
+mem_limit() { cat "$(limit_file "$(mem_cgroup "$1")")" 2>/dev/null; }
+pids_limit() { cat "$(pids_cgroup "$1")/pids.max" 2>/dev/null; }
 # Every link on the host, by name, sorted.
 host_links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort; }
 # The namespace ids of PID as lsns lists them: "TYPE NS" lines, sorted.
@@ -397,13 +401,8 @@ hold_ctr_as_nobody() {
 	require_root
 	require_cmd ip nsenter
 	hold_ctr
-	local mem pids
-	mem=$(mem_cgroup "$HELD_DEMO")
-	pids=$(pids_cgroup "$HELD_DEMO")
-	[ -n "$mem" ]
-	[ -n "$pids" ]
-	[ "$(cat "$(limit_file "$mem")")" -eq $((256 * 1024 * 1024)) ]
-	[ "$(cat "$pids/pids.max")" = 64 ]
+	[ "$(mem_limit "$HELD_DEMO")" = $((256 * 1024 * 1024)) ]
+	[ "$(pids_limit "$HELD_DEMO")" = 64 ]
 	run -0 ip -br addr show dev "nslab-c$HELD_DEMO"
 	[[ "$output" == *" UP "*"10.230.0.1/24"* ]]
 	run -0 nsenter -t "$HELD_PID" -n ip -br addr show dev eth0
@@ -668,8 +667,8 @@ hold_ctr_as_nobody() {
 	for edge in "4M 4194304 1 h 128.0.0" "64G 68719476736 32768 $name64 223.255.255"; do
 		read -r size bytes n name net <<<"$edge"
 		hold_ctr --memory "$size" --pids "$n" --hostname "$name" --subnet "$net.0/24"
-		[ "$(cat "$(limit_file "$(mem_cgroup "$HELD_DEMO")")")" = "$bytes" ]
-		[ "$(cat "$(pids_cgroup "$HELD_DEMO")/pids.max")" = "$n" ]
+		[ "$(mem_limit "$HELD_DEMO")" = "$bytes" ]
+		[ "$(pids_limit "$HELD_DEMO")" = "$n" ]
 		run -0 nsenter -t "$HELD_PID" -u hostname
 		[ "$output" = "$name" ]
 		run -0 ip -br addr show dev "nslab-c$HELD_DEMO"
@@ -778,8 +777,8 @@ CASES
 	[ "$(nsenter -t "$a_pid" -u hostname)" = nslab-a ]
 	[ "$(nsenter -t "$b_pid" -u hostname)" = nslab-b ]
 	# Each has a cgroup of its own: its own limits, and only its own process.
-	[ "$(cat "$(limit_file "$(mem_cgroup "$a")")")" -eq $((32 * 1024 * 1024)) ]
-	[ "$(cat "$(limit_file "$(mem_cgroup "$b")")")" -eq $((48 * 1024 * 1024)) ]
+	[ "$(mem_limit "$a")" = $((32 * 1024 * 1024)) ]
+	[ "$(mem_limit "$b")" = $((48 * 1024 * 1024)) ]
 	[ "$(cat "$(pids_cgroup "$a")/pids.max")" = 20 ]
 	[ "$(cat "$(pids_cgroup "$b")/pids.max")" = 30 ]
 	[ "$(cat "$(mem_cgroup "$a")/cgroup.procs")" = "$a_pid" ]
@@ -806,7 +805,7 @@ CASES
 	# cgroup with its limits, its link up, and it still answers.
 	run -1 gone "$b_pid"
 	[ "$(for t in cgroup ipc mnt net pid uts; do ns_inode "$b_pid" "$t"; done)" = "$b_ns" ]
-	[ "$(cat "$(limit_file "$(mem_cgroup "$b")")")" -eq $((48 * 1024 * 1024)) ]
+	[ "$(mem_limit "$b")" = $((48 * 1024 * 1024)) ]
 	[ "$(cat "$(pids_cgroup "$b")/pids.max")" = 30 ]
 	[ "$(cat "$(pids_cgroup "$b")/cgroup.procs")" = "$b_pid" ]
 	run -0 ip -br addr show dev "nslab-c$b"
