@@ -8,7 +8,9 @@ CFLAGS ?= -O2 -g
 # dependencies (-MMD -MP), so editing a header rebuilds what uses it.
 # -Wmissing-prototypes: a function shared between files is declared once,
 # in a header that both include.
-KIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wmissing-prototypes -MMD -MP
+# -Wdeclaration-after-statement: a block's declarations come first, as
+# in the kernel's own style, so that its story starts after them.
+KIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wmissing-prototypes -Wdeclaration-after-statement -MMD -MP
 ifeq ($(WERROR),1)
 KIT_CFLAGS += -Werror
 endif

@@ -36,7 +36,8 @@ struct ns {
 };
 
 static struct ns *nss;
-static size_t nns, cap;
+static size_t nns; /* in use */
+static size_t cap; /* allocated */
 
 static const char usage[] =
 	"Usage: nsinfo [-t TYPE]     list namespaces, like lsns\n"
@@ -117,7 +118,8 @@ static void command_of(pid_t pid, char *buf, size_t len)
 
 static int by_inode_then_type(const void *a, const void *b)
 {
-	const struct ns *x = a, *y = b;
+	const struct ns *x = a;
+	const struct ns *y = b;
 
 	if (x->ino != y->ino)
 		return x->ino < y->ino ? -1 : 1;
@@ -171,7 +173,8 @@ static int compare(const char *arg)
 	char rows[NS_TYPES][96];
 	char *end;
 	long pid = strtol(arg, &end, 10);
-	int differ = 0, nrows = 0;
+	int differ = 0;
+	int nrows = 0;
 
 	if (!*arg || *end || pid < 1 || pid > 4194304) {
 		fprintf(stderr, "nsinfo: '%s' is not a PID\n%s", arg, usage);
@@ -179,8 +182,10 @@ static int compare(const char *arg)
 	}
 	/* Read everything first, so an error is not preceded by half a table. */
 	for (int t = 0; t < NS_TYPES; t++) {
-		char path[64], self[64];
-		struct stat a, b;
+		char path[64];
+		char self[64];
+		struct stat a;
+		struct stat b;
 		bool same;
 
 		snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, ns_types[t].name);

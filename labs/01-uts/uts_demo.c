@@ -20,8 +20,10 @@
 #include <unistd.h>
 
 static struct demo_opts opts;
-static const char *hostname = "nslab-uts", *domainname;
-static int to_child[2], to_parent[2]; /* one byte each way; EOF means "done" */
+static const char *hostname = "nslab-uts";
+static const char *domainname;
+static int to_child[2]; /* one byte each way; EOF means "done" */
+static int to_parent[2];
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 /* Steps 3 and 4 run here, in the child, inside the new UTS namespace. */
@@ -84,7 +86,9 @@ static void host_hostname(int n, const char *when)
  * namespace exactly when their links name the same inode. */
 static bool namespaces_differ(pid_t child)
 {
-	char path[64], host[64] = "", inside[64] = "";
+	char path[64];
+	char host[64] = "";
+	char inside[64] = "";
 
 	snprintf(path, sizeof path, "/proc/%d/ns/uts", (int)child);
 	if (readlink("/proc/self/ns/uts", host, 63) < 0 || readlink(path, inside, 63) < 0)
@@ -99,8 +103,10 @@ static bool namespaces_differ(pid_t child)
 
 int main(int argc, char **argv)
 {
-	int status, code = 0;
-	char byte, cmd[3][64];
+	int status;
+	int code = 0;
+	char byte;
+	char cmd[3][64];
 	pid_t child;
 
 	parse_args(argc, argv, &opts, &hostname, &domainname);

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { NEST_MAX = 32 /* the kernel's limit */, STACK_SIZE = 256 * 1024 };
+enum { STACK_SIZE = 256 * 1024 };
 
 static struct demo_opts opts;
 static bool mount_proc;
@@ -27,7 +27,10 @@ static int nest = 1;
 static pid_t child; /* level 1, by its host PID */
 /* start: host -> level 1, "narrated, go on"; ready: innermost -> host,
  * "story told"; done: host -> innermost, EOF: "looked; exit (or exec)". */
-static int start[2], ready[2], done[2], check[2]; /* check: step 4 */
+static int start[2];
+static int ready[2];
+static int done[2];
+static int check[2]; /* step 4 */
 /* Level K runs on stacks[K-1] and clones level K+1 (or the middle process)
  * onto stacks[K], never onto the one it runs on: its live frames are there. */
 static char stacks[NEST_MAX + 1][STACK_SIZE] __attribute__((aligned(16)));
@@ -39,7 +42,8 @@ static char stacks[NEST_MAX + 1][STACK_SIZE] __attribute__((aligned(16)));
 /* Step 3: what /proc shows from inside, before or after a fresh mount. */
 static void look_at_proc(void)
 {
-	char self[32] = "", comm[64];
+	char self[32] = "";
+	char comm[64];
 	int count;
 
 	if (mount_proc) {
@@ -79,7 +83,8 @@ static void look_at_proc(void)
  * children and returns at once, without waiting: both become orphans. */
 static int middle_main(void *arg)
 {
-	pid_t orphan, sleeper;
+	pid_t orphan;
+	pid_t sleeper;
 	char byte;
 
 	(void)arg;
@@ -107,7 +112,8 @@ static int middle_main(void *arg)
  * kernel to kill when PID 1 exits.  No handlers here (child_begin): no EINTR. */
 static void show_init_duties(void)
 {
-	pid_t middle, reaped;
+	pid_t middle;
+	pid_t reaped;
 	int status;
 
 	step(4, "PID 1's duties: clone() a middle process that starts two and exits");
@@ -160,7 +166,8 @@ static int innermost(void)
 /* One level of the chain, PID 1 of namespace LEVEL; it clones the next. */
 static int level_main(void *arg)
 {
-	int level = (int)(long)arg, status;
+	int level = (int)(long)arg;
+	int status;
 	pid_t next;
 	char byte;
 
@@ -211,10 +218,8 @@ static pid_t show_host_view(pid_t inner)
  * sleeper is asked through its pidfd: its PID may already be another's. */
 static int show_sleeper_gone(pid_t sleeper, int pidfd)
 {
-	if (pidfd_signal(pidfd, 0) == 0 || errno != ESRCH) {
-		fprintf(stderr, "%s: sleeper %d outlived its PID 1\n", nslab_prog, (int)sleeper);
-		return EXIT_RUNTIME;
-	}
+	if (pidfd_signal(pidfd, 0) == 0 || errno != ESRCH)
+		return claim_failed("sleeper %d outlived its PID 1", (int)sleeper);
 	step(6, "host: pidfd_send_signal(pidfd of %d, 0) -> ESRCH", (int)sleeper);
 	note("when PID 1 of a namespace exits, the kernel SIGKILLs every process left in it");
 	result("host:    the sleeper (%d) died with the namespace's PID 1", (int)sleeper);
@@ -230,26 +235,14 @@ static void cleanup(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
-						  { "mount-proc", no_argument, NULL, 'm' },
-						  { "nest", required_argument, NULL, 'n' },
-						  { 0 } };
-	int c, status, sleeper_fd = -1;
-	pid_t inner, sleeper = 0;
-	char byte, cmd[3][80];
+	int status;
+	int sleeper_fd = -1;
+	pid_t inner;
+	pid_t sleeper = 0;
+	char byte;
+	char cmd[3][80];
 
-	demo_begin("pid_demo", usage);
-	while ((c = getopt_long(argc, argv, DEMO_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'm')
-			mount_proc = true;
-		else if (c == 'n')
-			nest = parse_nest(optarg, NEST_MAX);
-		else
-			demo_common_option(c, &opts);
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	demo_check_opts(&opts);
+	parse_args(argc, argv, &opts, &mount_proc, &nest);
 	on_die(cleanup);
 
 	if (pipe2(start, O_CLOEXEC) || pipe2(ready, O_CLOEXEC) || pipe2(done, O_CLOEXEC))

@@ -1,6 +1,6 @@
 /*
- * plumbing.c - Lab 02's plumbing, not the lesson: the help text, the
- * --nest number and reading /proc files (declared in plumbing.h).
+ * plumbing.c - Lab 02's plumbing, not the lesson: the command line and
+ * reading /proc files (declared in plumbing.h).
  */
 #include "plumbing.h"
 
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-const char usage[] =
+static const char usage[] =
 	"Usage: pid_demo [OPTION]...\n"
 	"Lab 02: start a process in a new PID namespace, where it is PID 1,\n"
 	"and look at it from inside and from the host.\n\n"
@@ -21,7 +21,7 @@ const char usage[] =
 	"      --nest N       nest N PID namespaces, 1 to 32 (default: 1)\n";
 
 /* --nest N: a whole number from 1 to MAX, or a usage error (exit 2). */
-int parse_nest(const char *arg, int max)
+static int parse_nest(const char *arg, int max)
 {
 	char *end;
 	long n;
@@ -33,11 +33,34 @@ int parse_nest(const char *arg, int max)
 	return (int)n;
 }
 
+void parse_args(int argc, char **argv, struct demo_opts *opts, bool *mount_proc, int *nest)
+{
+	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
+						  { "mount-proc", no_argument, NULL, 'm' },
+						  { "nest", required_argument, NULL, 'n' },
+						  { 0 } };
+	int c;
+
+	demo_begin("pid_demo", usage);
+	while ((c = getopt_long(argc, argv, DEMO_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == 'm')
+			*mount_proc = true;
+		else if (c == 'n')
+			*nest = parse_nest(optarg, NEST_MAX);
+		else
+			demo_common_option(c, opts);
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	demo_check_opts(opts);
+}
+
 /* The NSpid line of /proc/PID/status, as "4321 1" (spaces for tabs);
  * false, with errno set, if the process or the line is not there. */
 bool read_nspid(pid_t pid, char *buf, size_t len)
 {
-	char path[64], line[512];
+	char path[64];
+	char line[512];
 	bool found = false;
 	FILE *f;
 
@@ -107,7 +130,9 @@ static pid_t find_child_of(pid_t parent)
 	if (!d)
 		return 0;
 	while (!found && (e = readdir(d))) {
-		char path[300], buf[512], *p;
+		char path[300];
+		char buf[512];
+		char *p;
 		int ppid;
 		FILE *f;
 

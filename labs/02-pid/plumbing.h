@@ -1,13 +1,14 @@
 /* plumbing.h - Lab 02's plumbing (plumbing.c): the help text, parsing
- * --nest and reading /proc files; not the lesson. */
+ * the command line and reading /proc files; not the lesson. */
 #ifndef PID_PLUMBING_H
 #define PID_PLUMBING_H
 #include "../common/nslab.h"
 
 #include <stddef.h>
 
-extern const char usage[];
-int parse_nest(const char *arg, int max);	   /* 1 to MAX, or a usage error */
+enum { NEST_MAX = 32 }; /* the kernel's limit on nested PID namespaces */
+/* --mount-proc, --nest N (1 to NEST_MAX) and the common options; or exit 2. */
+void parse_args(int argc, char **argv, struct demo_opts *opts, bool *mount_proc, int *nest);
 bool read_nspid(pid_t pid, char *buf, size_t len); /* its NSpid: line */
 bool read_comm(pid_t pid, char *buf, size_t len);  /* its command name */
 int count_proc_pids(void);			   /* the numbers in /proc */

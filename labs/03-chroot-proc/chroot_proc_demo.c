@@ -56,7 +56,8 @@ static const char sh_script[] = "[ \"$1\" = quiet ] || ps -e -o pid,user,comm; "
 static struct demo_opts opts;
 static bool hold_before_mount;
 static char rootfs[PATH_MAX];
-static int to_child[2], to_parent[2]; /* one byte at a time; EOF means "done" */
+static int to_child[2]; /* one byte at a time; EOF means "done" */
+static int to_parent[2];
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 static int count_entries(const char *dir)
@@ -200,7 +201,9 @@ static bool has_proc_mount(pid_t pid)
 /* Step 8: the host looks in, through the child's /proc/PID files. */
 static void look_from_outside(pid_t child)
 {
-	char path[64], root[PATH_MAX], cmd[3][80];
+	char path[64];
+	char root[PATH_MAX];
+	char cmd[3][80];
 	ssize_t n;
 
 	snprintf(path, sizeof path, "/proc/%d/root", (int)child);
@@ -226,7 +229,9 @@ int main(int argc, char **argv)
 						  { "hold-before-mount", no_argument, NULL, 'B' },
 						  { 0 } };
 	const char *rootfs_option = NULL;
-	int c, status, left;
+	int c;
+	int status;
+	int left;
 	pid_t child;
 	char byte;
 
@@ -285,10 +290,8 @@ int main(int argc, char **argv)
 	left = mounts_under(rootfs);
 	step(9, "the child exited (status %d); host mounts under %s: %d", demo_exit_code(status),
 	     rootfs, left);
-	if (left) {
-		fprintf(stderr, "%s: %d mount(s) left under %s\n", nslab_prog, left, rootfs);
-		return EXIT_RUNTIME;
-	}
+	if (left)
+		return claim_failed("%d mount(s) left under %s", left, rootfs);
 	result("host:    nothing is left mounted; exit status %d", demo_exit_code(status));
 	return demo_exit_code(status);
 }

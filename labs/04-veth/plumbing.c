@@ -165,7 +165,8 @@ static void on_addr(const struct nlmsghdr *h, void *arg)
 {
 	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
 	struct rtattr *tb[IFA_MAX + 1];
-	char ip[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN + 4];
+	char ip[INET_ADDRSTRLEN];
+	char addr[INET_ADDRSTRLEN + 4];
 
 	if (h->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET)
 		return;
@@ -237,7 +238,8 @@ double udp_echo(int a, int b, struct sockaddr_in to)
 {
 	struct sockaddr_in from;
 	socklen_t len = sizeof from;
-	struct timespec t0, t1;
+	struct timespec t0;
+	struct timespec t1;
 	char buf[16];
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);

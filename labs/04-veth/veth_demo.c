@@ -30,11 +30,13 @@
 #include <unistd.h>
 
 static struct demo_opts opts;
-static struct in_addr host_ip, ns_ip;		/* .1 and .2 of the subnet */
-static char host_if[IFNAMSIZ], ns_if[IFNAMSIZ]; /* nslab<demo's PID>h and c */
-static int host_nl = -1;			/* rtnetlink on the host */
-static int ns_nl = -1;				/* rtnetlink in the namespace */
-static int ns_udp = -1;				/* UDP in the namespace */
+static struct in_addr host_ip; /* .1 of the subnet */
+static struct in_addr ns_ip;   /* .2 */
+static char host_if[IFNAMSIZ]; /* nslab<demo's PID>h */
+static char ns_if[IFNAMSIZ];   /* nslab<demo's PID>c */
+static int host_nl = -1;       /* rtnetlink on the host */
+static int ns_nl = -1;	       /* rtnetlink in the namespace */
+static int ns_udp = -1;	       /* UDP in the namespace */
 static pid_t child;
 static bool pair_made;	/* by us, and not deleted yet */
 static int to_child[2]; /* a byte: "become the shell"; EOF: "exit now" */
@@ -109,7 +111,9 @@ static void open_sockets_inside(void)
 static int create_veth_pair(void)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-	struct rtattr *linkinfo, *data, *peer;
+	struct rtattr *linkinfo;
+	struct rtattr *data;
+	struct rtattr *peer;
 
 	rtnl_begin(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
 	rtnl_str(IFLA_IFNAME, host_if);
@@ -175,8 +179,12 @@ int main(int argc, char **argv)
 	char ns_str[INET_ADDRSTRLEN];
 	char first[IFNAMSIZ];
 	struct in_addr net;
-	struct sockaddr_in host_sa, ns_sa;
-	int err, n, status, host_udp;
+	struct sockaddr_in host_sa;
+	struct sockaddr_in ns_sa;
+	int err;
+	int n;
+	int status;
+	int host_udp;
 	double ms;
 
 	parse_args(argc, argv, &opts, &host_ip, &ns_ip, host_if, ns_if);

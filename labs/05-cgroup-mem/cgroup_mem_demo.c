@@ -25,10 +25,16 @@
 #include <unistd.h>
 
 static struct demo_opts opts;
-static unsigned long long limit = 32 << 20, alloc, chunk = 4 << 20; /* --limit, --alloc, --step */
+static unsigned long long limit = 32 << 20; /* --limit */
+static unsigned long long alloc;	    /* --alloc */
+static unsigned long long chunk = 4 << 20;  /* --step */
 static const char *parent_opt;
-static bool v1, created, enabled_memory; /* memory is on v1; cg exists; we wrote +memory */
-static char root[PATH_MAX], parent[PATH_MAX], cg[PATH_MAX + 32]; /* root: the hierarchy's */
+static bool v1;		    /* memory is on cgroup v1 */
+static bool created;	    /* cg exists */
+static bool enabled_memory; /* we wrote +memory */
+static char root[PATH_MAX]; /* the hierarchy's */
+static char parent[PATH_MAX];
+static char cg[PATH_MAX + 32];
 static pid_t child;
 static int to_child[2]; /* "you are in the cgroup, go"; EOF means "give up" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
@@ -36,7 +42,8 @@ static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 /* Write S to PATH; 0 or an errno (a cgroup file refuses a value on write()). */
 int write_file(const char *path, const char *s)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int err;
 
 	if (fd < 0)
 		return errno;
@@ -50,6 +57,8 @@ static const char *name(const char *v2name)
 {
 	return v1 ? v1_name(v2name) : v2name;
 }
+
+/* The path of that file. */
 static const char *cgfile(const char *v2name)
 {
 	static char path[sizeof cg + 64];
@@ -63,7 +72,9 @@ static const char *cgfile(const char *v2name)
  * cgroup.controllers) only if no v1 hierarchy has taken it. */
 static void find_memory_controller(void)
 {
-	char mnt[PATH_MAX], list[256], why[2 * PATH_MAX + 320] = "no cgroup2 mount offers memory";
+	char mnt[PATH_MAX];
+	char list[256];
+	char why[2 * PATH_MAX + 320] = "no cgroup2 mount offers memory";
 	FILE *f = fopen("/proc/self/mountinfo", "r");
 
 	if (!f)
@@ -88,7 +99,8 @@ static void find_memory_controller(void)
  * non-root parent with processes of its own refuses (EBUSY). */
 static void create_cgroup(void)
 {
-	char path[PATH_MAX + 32], list[256] = "";
+	char path[PATH_MAX + 32];
+	char list[256] = "";
 	int err;
 
 	snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent);
@@ -115,7 +127,8 @@ static void create_cgroup(void)
 /* Step 3: the limit, read back to see what the kernel made of it. */
 static void set_limit(void)
 {
-	char num[32], size[32];
+	char num[32];
+	char size[32];
 	long long got;
 	int err;
 
@@ -145,7 +158,9 @@ static void set_limit(void)
 static int child_main(void *arg)
 {
 	unsigned long long done = 0;
-	char byte, a[32], u[32];
+	char byte;
+	char a[32];
+	char u[32];
 
 	(void)arg;
 	child_begin();
@@ -221,8 +236,10 @@ static void cleanup(void)
 
 int main(int argc, char **argv)
 {
-	int err, status = 0;
-	char num[16], peak[32];
+	int err;
+	int status = 0;
+	char num[16];
+	char peak[32];
 
 	demo_begin("cgroup_mem_demo", usage);
 	parse_options(argc, argv, &opts, &limit, &alloc, &chunk, &parent_opt);

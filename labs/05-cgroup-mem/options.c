@@ -25,9 +25,11 @@ const char usage[] =
 static unsigned long long parse_size(const char *opt, const char *s, unsigned long long min,
 				     unsigned long long max)
 {
-	unsigned long long n = 0, mult = 1;
+	unsigned long long n = 0;
+	unsigned long long mult = 1;
 	const char *p = s;
-	char minb[32], maxb[32];
+	char minb[32];
+	char maxb[32];
 
 	fmt_size(min, minb, sizeof minb);
 	fmt_size(max, maxb, sizeof maxb);

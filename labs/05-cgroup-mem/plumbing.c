@@ -126,7 +126,8 @@ void hold_cgroup(const char *cg, bool v1, bool peak)
 void note_counters(const char *cg, bool v1, char *peak, size_t len)
 {
 	char p[PATH_MAX + 64];
-	long long oom, bytes;
+	long long oom;
+	long long bytes;
 
 	if (v1) {
 		note("memory.oom_control: oom_kill %lld",
@@ -158,7 +159,8 @@ void fmt_size(unsigned long long n, char *buf, size_t len)
 /* Read PATH into BUF; 0 or an errno. */
 int read_str(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err = 0;
 	ssize_t n;
 
 	buf[0] = '\0';
@@ -185,7 +187,9 @@ long long read_num(const char *path)
  * file or the key is missing. */
 long long read_key(const char *path, const char *key)
 {
-	char buf[2048], *line, *save = NULL;
+	char buf[2048];
+	char *line;
+	char *save = NULL;
 	size_t klen = strlen(key);
 
 	if (read_str(path, buf, sizeof buf) != 0)

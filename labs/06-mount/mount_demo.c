@@ -7,10 +7,8 @@
  * tree private first (MS_REC|MS_PRIVATE), then swaps the root with
  * pivot_root(2) and detaches the old one; out of a mere chroot(), root can
  * climb.  Shell: `sudo unshare --mount` (private unless `--propagation
- * unchanged`), `pivot_root . .`.  Steps: 1-2 the host's "/" and a scratch
- * mount, shared on purpose; 3 the clone; 4-5 a leak, then none; 6-8 the new
- * root; 9-10 (--escape) out of a chroot, not out of the new root; last, the
- * host removes the mount that leaked.
+ * unchanged`), `pivot_root . .`.  Steps as narrated; --escape adds two, out
+ * of a chroot and not out of the new root.
  */
 #include "../common/nslab.h"
 #include "plumbing.h"
@@ -30,12 +28,20 @@
 #define HOST_TABLE "/proc/self/mountinfo" /* the parent's: the host's own view */
 
 static struct demo_opts opts;
-static bool escape, hold_before_pivot, claims_held = true;
-static char rootfs[PATH_MAX], scratch[PATH_MAX], leak_at[PATH_MAX + 8], kept_at[PATH_MAX + 8];
+static bool escape;
+static bool hold_before_pivot;
+static bool claims_held = true;
+static char rootfs[PATH_MAX];
+static char scratch[PATH_MAX];
+static char leak_at[PATH_MAX + 8];
+static char kept_at[PATH_MAX + 8];
 static char child_table[64]; /* /proc/CHILD/mountinfo */
-static pid_t child, prisoner, janitor;
-static int prisoner_fd = -1, janitor_fd = -1; /* pidfds: how we signal them */
-static int to_child[2], to_parent[2];	      /* one byte at a time; EOF means "done" */
+static pid_t child;
+static pid_t prisoner;
+static int prisoner_fd = -1; /* pidfds: how we signal them */
+static int janitor_fd = -1;
+static int to_child[2]; /* one byte at a time; EOF means "done" */
+static int to_parent[2];
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 /* A byte to TO ("go on", "done"), then one from FROM; false: the other is gone. */
@@ -219,9 +225,7 @@ static void make_scratch(void)
 {
 	char propagation[64] = "?";
 
-	janitor = start_janitor(scratch); /* it makes the directory, and removes it */
-	if ((janitor_fd = pidfd_for(janitor)) < 0)
-		die(errno, "pidfd_open(%d)", (int)janitor);
+	janitor_fd = start_janitor(scratch); /* it makes the directory, and removes it */
 	on_die(remove_scratch);
 	mount_tmpfs("nslab-mnt", scratch);
 	if (mount(NULL, scratch, NULL, MS_PRIVATE, NULL) != 0 ||
@@ -286,11 +290,8 @@ int main(int argc, char **argv)
 	claims_held &= !(leaked = mount_at(HOST_TABLE, scratch, NULL, NULL));
 	result("host:    umount2(\"%s\", MNT_DETACH), rmdir(): %s", scratch,
 	       leaked ? "STILL MOUNTED" : "nothing of ours is mounted");
-	if (!claims_held) {
-		fprintf(stderr, "%s: the host did not see what this lab expects (see above)\n",
-			nslab_prog);
-		return EXIT_RUNTIME;
-	}
+	if (!claims_held)
+		return claim_failed("the host did not see what this lab expects (see above)");
 out:
 	remove_scratch();
 	return demo_exit_code(status);

@@ -173,12 +173,17 @@ void remove_scratch_dir(const char *dir)
  * Then it detaches whatever is mounted there and removes it.  It asks for
  * the signal before it makes the directory: there is no moment at which the
  * directory exists and nobody would remove it.  If the janitor cannot make
- * it, it says why, and the demo exits 1. */
-pid_t start_janitor(char dir[PATH_MAX])
+ * it, it says why, and the demo exits 1.  The janitor is held by a pidfd. */
+int start_janitor(char dir[PATH_MAX])
 {
-	sigset_t all, old, usr1;
-	pid_t demo = getpid(), pid;
-	int path[2], sig;
+	sigset_t all;
+	sigset_t old;
+	sigset_t usr1;
+	pid_t demo = getpid();
+	pid_t pid;
+	int path[2];
+	int sig;
+	int fd;
 	ssize_t n;
 
 	if (pipe2(path, O_CLOEXEC) != 0)
@@ -211,7 +216,10 @@ pid_t start_janitor(char dir[PATH_MAX])
 		waitpid(pid, NULL, 0);
 		exit(EXIT_RUNTIME);
 	}
-	return pid;
+	/* Not reaped yet, so PID is still the janitor's, even if it ended. */
+	if ((fd = pidfd_for(pid)) < 0)
+		die(errno, "pidfd_open(%d)", (int)pid);
+	return fd;
 }
 
 /* child_begin() for a process made by fork() that waits on no pipe: had the
@@ -250,7 +258,8 @@ void hold_with_commands(const struct demo_opts *o, pid_t child, pid_t prisoner, 
 /* Do paths A and B lead to the same file (device and inode)? */
 bool same_file(const char *a, const char *b)
 {
-	struct stat sa, sb;
+	struct stat sa;
+	struct stat sb;
 
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
 	       sa.st_ino == sb.st_ino;

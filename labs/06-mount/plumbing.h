@@ -15,7 +15,7 @@ int list_mounts(const char *mountinfo, char *list, size_t len); /* the mount poi
 /* Steps 4 and 5: is WHERE in the child's table, and (SHOULD_LEAK) ours? */
 bool host_sees(const char *child_table, const char *where, bool should_leak);
 
-pid_t start_janitor(char dir[PATH_MAX]); /* makes DIR; removes it if we die */
+int start_janitor(char dir[PATH_MAX]); /* makes DIR; removes it if we die; a pidfd */
 void remove_scratch_dir(const char *dir);
 void forked_child_begin(void); /* child_begin() for a fork()ed child */
 

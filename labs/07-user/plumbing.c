@@ -96,7 +96,8 @@ bool squeezed_line(const char *path, char *buf, size_t len)
  * PID 0 is the caller.  False, errno set, if the file or line is missing. */
 bool status_field(pid_t pid, const char *key, char *buf, size_t len)
 {
-	char path[64], line[512];
+	char path[64];
+	char line[512];
 	size_t n = strlen(key);
 	FILE *f;
 
@@ -130,7 +131,10 @@ static long sysctl_value(const char *path)
  * still <uid>: /proc/self/uid_map, read from inside, gives ids outside. */
 static unsigned long outer_euid(void)
 {
-	unsigned long uid = geteuid(), in, out, count;
+	unsigned long uid = geteuid();
+	unsigned long in;
+	unsigned long out;
+	unsigned long count;
 	FILE *map = fopen("/proc/self/uid_map", "re");
 
 	while (map && fscanf(map, "%lu %lu %lu", &in, &out, &count) == 3)
@@ -150,7 +154,8 @@ const char *capability_words(const char *mask)
 	static char words[64];
 	unsigned long long bits = strtoull(mask, NULL, 16);
 	long last = sysctl_value("/proc/sys/kernel/cap_last_cap");
-	int known = last >= 0 && last < 64 ? (int)last + 1 : 64, set = 0;
+	int known = last >= 0 && last < 64 ? (int)last + 1 : 64;
+	int set = 0;
 
 	for (int i = 0; i < 64; i++)
 		set += (int)((bits >> i) & 1);
@@ -178,7 +183,9 @@ noreturn void refused(int err, const char *call)
 	long apparmor = sysctl_value("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
 	long debian = sysctl_value("/proc/sys/kernel/unprivileged_userns_clone");
 	long max = sysctl_value("/proc/sys/user/max_user_namespaces");
-	char exe[PATH_MAX] = "labs/07-user/user_demo", dir[PATH_MAX], label[128] = "";
+	char exe[PATH_MAX] = "labs/07-user/user_demo";
+	char dir[PATH_MAX];
+	char label[128] = "";
 	bool denied = err == EPERM || err == EACCES;
 	ssize_t n;
 

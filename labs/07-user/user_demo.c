@@ -24,7 +24,8 @@
 static struct demo_opts opts;
 static const char *hostname = "nslab-user";
 static const char secret[] = "/etc/shadow"; /* mode 0640, root:shadow: not ours */
-static int to_child[2], to_parent[2];	    /* one byte each way; EOF means "done" */
+static int to_child[2];			    /* one byte each way; EOF means "done" */
+static int to_parent[2];
 static pid_t child;
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
@@ -32,7 +33,9 @@ static char child_stack[1024 * 1024] __attribute__((aligned(16)));
  * capabilities, read from our own /proc/self/status. */
 static void who_am_i(int n, const char *when)
 {
-	char uid[64], gid[64], cap[64];
+	char uid[64];
+	char gid[64];
+	char cap[64];
 
 	if (!status_field(0, "Uid", uid, sizeof uid) || !status_field(0, "Gid", gid, sizeof gid) ||
 	    !status_field(0, "CapEff", cap, sizeof cap))
@@ -54,7 +57,9 @@ static void who_am_i(int n, const char *when)
 static bool what_it_cannot_do(void)
 {
 	char name[HOST_NAME_MAX + 1];
-	int fd, name_err = 0, open_err = 0;
+	int fd;
+	int name_err = 0;
+	int open_err = 0;
 	struct stat st;
 
 	/* The host's own name, set again: harmless even if it were allowed. */
@@ -141,7 +146,8 @@ static int child_main(void *arg)
  * be written whole, in one write(), and only once. */
 static void write_proc(const char *file, const char *text)
 {
-	char path[64], call[128];
+	char path[64];
+	char call[128];
 	ssize_t len = (ssize_t)strlen(text);
 	int fd;
 
@@ -151,6 +157,7 @@ static void write_proc(const char *file, const char *text)
 		refused(errno, call);
 	if (write(fd, text, len) != len) {
 		int err = errno;
+
 		close(fd);
 		refused(err, call);
 	}
@@ -162,7 +169,12 @@ static void write_proc(const char *file, const char *text)
 static void seen_from_the_host(void)
 {
 	const char *files[] = { "uid_map", "gid_map", "setgroups" };
-	char path[64], line[128], uid[64], gid[64], cap[64], name[HOST_NAME_MAX + 1];
+	char path[64];
+	char line[128];
+	char uid[64];
+	char gid[64];
+	char cap[64];
+	char name[HOST_NAME_MAX + 1];
 
 	step(8, "from the host (uid %d), what the kernel says about child %d:", (int)getuid(),
 	     (int)child);
@@ -192,7 +204,9 @@ static void stop_child(void) /* on_die: no child outlives the demo */
 int main(int argc, char **argv)
 {
 	int status;
-	char byte, map[64], cmd[4][128];
+	char byte;
+	char map[64];
+	char cmd[4][128];
 	/* Run by root, its processes are root's: lsns and nsenter need sudo. */
 	const char *sudo = getuid() == 0 ? "sudo " : "";
 

@@ -39,8 +39,9 @@ static int host_q = -1;		  /* the host's System V queue, until removed */
 static mqd_t host_mq = (mqd_t)-1; /* the host's POSIX queue, until unlinked */
 /* Small queues: every queue counts against its user's RLIMIT_MSGQUEUE. */
 static struct mq_attr small = { .mq_maxmsg = 4, .mq_msgsize = 64 };
-static long shmem_with;		      /* Shmem (kB) while the inside segment exists */
-static int to_child[2], to_parent[2]; /* one byte each way; EOF means "done" */
+static long shmem_with; /* Shmem (kB) while the inside segment exists */
+static int to_child[2]; /* one byte each way; EOF means "done" */
+static int to_parent[2];
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 /* A System V message is a type (a positive long) followed by the bytes. */
@@ -75,13 +76,11 @@ static void create_host_objects(void)
 /* Step 3, inside: the host's key names nothing here. */
 static int look_inside(void)
 {
-	int n, q = msgget(key, 0);
+	int n;
+	int q = msgget(key, 0);
 
-	if (q >= 0) { /* only if clone() made no new IPC namespace */
-		fprintf(stderr, "%s: inside, key 0x%08x names the host's queue %d\n", nslab_prog,
-			key, q);
-		return EXIT_RUNTIME;
-	}
+	if (q >= 0) /* only if clone() made no new IPC namespace */
+		return claim_failed("inside, key 0x%08x names the host's queue %d", key, q);
 	if (errno != ENOENT)
 		die(errno, "msgget(0x%08x, 0)", key);
 	if ((n = sysvipc_count("msg")) < 0)
@@ -97,7 +96,8 @@ static int look_inside(void)
 static void create_inside(void)
 {
 	size_t size = (size_t)mib << 20;
-	int q, shm;
+	int q;
+	int shm;
 	char *p;
 
 	if ((q = msgget(key, IPC_CREAT | IPC_EXCL | 0600)) < 0)
@@ -244,8 +244,9 @@ static void cleanup(void) /* die() removes the pidfile itself */
 int main(int argc, char **argv)
 {
 	const char *sh = access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh";
-	int status, code = 0;
-	char made, cmd[5][96];
+	int status;
+	int code = 0;
+	char made;
 	pid_t child;
 
 	key = kit_key_base + getpid();
@@ -274,14 +275,8 @@ int main(int argc, char **argv)
 	if (read(to_parent[0], &made, 1) == 1) {
 		code = look_from_host() ? 0 : EXIT_RUNTIME;
 		write_pidfile(&opts, child);
-		snprintf(cmd[0], 96, "ipcs -q -m");
-		snprintf(cmd[1], 96, "sudo nsenter -t %d -i ipcs -q -m", (int)child);
-		snprintf(cmd[2], 96, "sudo nsenter -t %d -i cat /proc/sysvipc/shm", (int)child);
-		snprintf(cmd[3], 96, "sudo nsenter -t %d -m cat %s%s", (int)child, mq_dir, mq_name);
-		snprintf(cmd[4], 96, "sudo lsns -t ipc -p %d", (int)child);
 		if (opts.hold)
-			hold(child,
-			     (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], cmd[4], NULL });
+			hold_commands(child, mq_dir, mq_name);
 		if (opts.shell) {
 			note("a shell runs inside; try `ipcs`, `ls %s`, then `exit`", mq_dir);
 			shell_owns_terminal();

@@ -1,8 +1,8 @@
 /*
  * plumbing.c - Lab 08's plumbing, not the lesson (ipc_demo.c is; the
  * functions are declared in plumbing.h): the command line, the kit's keys,
- * and reading the text files the kernel offers (/proc/sysvipc/KIND,
- * /proc/meminfo).
+ * reading the text files the kernel offers (/proc/sysvipc/KIND,
+ * /proc/meminfo), and the commands --hold shows.
  */
 #include "plumbing.h"
 
@@ -50,7 +50,8 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, key_t *key, unsig
 						  { "key", required_argument, NULL, 'k' },
 						  { "size", required_argument, NULL, 's' },
 						  { 0 } };
-	unsigned long first = (unsigned long)kit_key_base, last = first + kit_key_count - 1;
+	unsigned long first = (unsigned long)kit_key_base;
+	unsigned long last = first + kit_key_count - 1;
 	int c;
 
 	demo_begin("ipc_demo", usage);
@@ -79,7 +80,8 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, key_t *key, unsig
  * it cannot be read. */
 int sysvipc_count(const char *kind)
 {
-	char path[64], line[512];
+	char path[64];
+	char line[512];
 	int lines = 0;
 	FILE *f;
 
@@ -121,4 +123,16 @@ long shmem_wait_fall(long from, long fall)
 		if (nanosleep(&tick, NULL) == 0)
 			now = shmem_kb();
 	return now;
+}
+
+void hold_commands(pid_t child, const char *mq_dir, const char *mq_name)
+{
+	char cmd[5][96];
+
+	snprintf(cmd[0], 96, "ipcs -q -m");
+	snprintf(cmd[1], 96, "sudo nsenter -t %d -i ipcs -q -m", (int)child);
+	snprintf(cmd[2], 96, "sudo nsenter -t %d -i cat /proc/sysvipc/shm", (int)child);
+	snprintf(cmd[3], 96, "sudo nsenter -t %d -m cat %s%s", (int)child, mq_dir, mq_name);
+	snprintf(cmd[4], 96, "sudo lsns -t ipc -p %d", (int)child);
+	hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], cmd[4], NULL });
 }

@@ -1,5 +1,5 @@
-/* plumbing.h - Lab 08's plumbing (plumbing.c): the command line and
- * reading /proc/sysvipc and /proc/meminfo; not the lesson. */
+/* plumbing.h - Lab 08's plumbing (plumbing.c): the command line, reading
+ * /proc/sysvipc and /proc/meminfo, the --hold commands; not the lesson. */
 #ifndef IPC_PLUMBING_H
 #define IPC_PLUMBING_H
 #include "../common/nslab.h"
@@ -13,6 +13,8 @@ int sysvipc_count(const char *kind);
 long shmem_kb(void);
 /* Shmem after it fell by FALL kB from FROM, or after 2 s, or a signal. */
 long shmem_wait_fall(long from, long fall);
+/* --hold: wait, showing the commands that look into CHILD's namespaces. */
+void hold_commands(pid_t child, const char *mq_dir, const char *mq_name);
 /* The kit's keys: 0x6e000000 + a PID (or --key). */
 extern const key_t kit_key_base;
 extern const unsigned kit_key_count;

@@ -28,7 +28,8 @@
 /* The hierarchies the child joins: the cgroup2 tree, and where the memory
  * controller is on cgroup v1 (a "hybrid" host), that controller's tree. */
 static struct hierarchy {
-	bool v1, made;
+	bool v1;		/* the v1 memory hierarchy */
+	bool made;		/* we made cg */
 	char mnt[PATH_MAX];	/* where the host mounts it */
 	char fsopts[256];	/* its mount options ("rw,memory" on v1) */
 	char cg[PATH_MAX + 64]; /* our cgroup in it: .../nslab-cgns-PID */
@@ -36,7 +37,8 @@ static struct hierarchy {
 static int nh;
 static struct demo_opts opts;
 static pid_t child;
-static int to_child[2], to_parent[2]; /* one byte each way; EOF means "done" */
+static int to_child[2]; /* one byte each way; EOF means "done" */
+static int to_parent[2];
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 /* Step 1: every cgroup mount is a line of /proc/self/mountinfo.  Our cgroup
@@ -87,7 +89,8 @@ static void line_of(pid_t pid, int i, char *line, size_t len)
  * namespace's root is fixed now, at the cgroup we are in at this moment. */
 static void enter_cgroup_namespace(void)
 {
-	char before[2][PATH_MAX + 64], after[PATH_MAX + 64];
+	char before[2][PATH_MAX + 64];
+	char after[PATH_MAX + 64];
 
 	for (int i = 0; i < nh; i++)
 		line_of(0, i, before[i], sizeof before[i]);
@@ -111,7 +114,8 @@ static void enter_cgroup_namespace(void)
 static void mount_own_view(void)
 {
 	char pids[256];
-	int cgroups, nprocs;
+	int cgroups;
+	int nprocs;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		die(errno, "mount(\"/\", MS_REC|MS_PRIVATE)");
@@ -190,19 +194,24 @@ static void move_child_in(void)
  * our cgroup's directory itself: the same device and inode. */
 static bool host_view(void)
 {
-	char file[64], line[PATH_MAX + 64], inside[PATH_MAX + 64];
-	struct stat in, out;
+	char file[64];
+	char line[PATH_MAX + 64];
+	char inside[PATH_MAX + 64];
+	struct stat in;
+	struct stat out;
 	bool all_same = true;
 
 	snprintf(file, sizeof file, "/proc/%d/cgroup", (int)child);
 	step(6, "from the host: %s, and the child's mounts through /proc/%d/root", file,
 	     (int)child);
 	for (int i = 0; i < nh; i++) {
+		bool same;
+
 		snprintf(inside, sizeof inside, "/proc/%d/root%s", (int)child, h[i].mnt);
 		line_of(child, i, line, sizeof line);
 		if (stat(inside, &in) != 0 || stat(h[i].cg, &out) != 0)
 			die(errno, "stat(\"%s\")", inside);
-		bool same = in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+		same = in.st_dev == out.st_dev && in.st_ino == out.st_ino;
 		all_same = all_same && same;
 		note("%s says %s", file, line);
 		note("%s is inode %lu, %s is inode %lu", inside, (unsigned long)in.st_ino, h[i].cg,
@@ -231,7 +240,8 @@ static void cleanup(void)
 
 int main(int argc, char **argv)
 {
-	int status = 0, code = 0;
+	int status = 0;
+	int code = 0;
 	char byte;
 
 	parse_args(argc, argv, &opts);

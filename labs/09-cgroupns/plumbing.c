@@ -96,7 +96,8 @@ int count_cgroups(const char *dir)
 int list_procs(const char *dir, char *buf, size_t len)
 {
 	char path[PATH_MAX + 64];
-	int pid, n = 0;
+	int pid;
+	int n = 0;
 	size_t used = 0;
 	FILE *f;
 

@@ -1,6 +1,6 @@
 /*
- * plumbing.c - Lab 10's command line, and how it prints times and its
- * own error hints.  Not the lesson: time_demo.c is.
+ * plumbing.c - Lab 10's command line, how it prints times, and the /proc
+ * files it reads.  Not the lesson: time_demo.c is.
  */
 #include "plumbing.h"
 
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* A hundred years either way: far from the kernel's own ceiling (about
  * 146 years of CLOCK_MONOTONIC), and more than anyone needs to see. */
@@ -29,7 +30,8 @@ static long long parse_offset(const char *arg)
 	static const char units[] = "smhd";
 	static const long long unit_secs[] = { 1, 60, 3600, 86400 };
 	const char *digits = arg + (*arg == '-' || *arg == '+');
-	long long n, scale = 1;
+	long long n;
+	long long scale = 1;
 	char *end;
 
 	if (!*arg)
@@ -99,13 +101,31 @@ bool near(long long ns, long long want)
 	return ns - want <= NS / 2 && want - ns <= NS / 2;
 }
 
-/* die(), with a hint for the two failures the lab explains itself. */
-noreturn void fail(int err, const char *call, const char *hint)
+struct text ns_link(const char *path)
 {
-	const char *name = strerrorname_np(err);
+	struct text l = { "" };
 
-	fflush(stdout);
-	fprintf(stderr, "%s: %s failed: %s (%s): %s\n", nslab_prog, call, name ? name : "errno",
-		strerror(err), hint);
-	die_exit();
+	if (readlink(path, l.s, sizeof l.s - 1) < 0)
+		die(errno, "readlink(\"%s\")", path);
+	return l;
+}
+
+bool offsets_seen(const char *file, long long offset, char *seen, size_t size)
+{
+	FILE *f = fopen(file, "re");
+	int ours = 0;
+	int n = 0;
+	char clock[16];
+	long long sec;
+	long nsec;
+
+	if (!f)
+		die(errno, "fopen(\"%s\")", file);
+	while (fscanf(f, "%15s %lld %ld", clock, &sec, &nsec) == 3 && n < (int)size) {
+		n += snprintf(seen + n, size - n, "%s%s %lld", n ? ", " : "", clock, sec);
+		if (sec == offset && nsec == 0)
+			ours++;
+	}
+	fclose(f);
+	return ours == 2;
 }

@@ -29,13 +29,17 @@
 static struct demo_opts opts;
 static long long offset = 10 * 86400; /* seconds, for both clocks */
 static pid_t child;
-static char offsets_file[64];	      /* /proc/CHILD/timens_offsets */
-static int to_child[2], to_parent[2]; /* one byte each way; EOF means "done" */
+static char offsets_file[64]; /* /proc/CHILD/timens_offsets */
+static int to_child[2];	      /* one byte each way; EOF means "done" */
+static int to_parent[2];
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 /* One look at the clocks, in nanoseconds (/proc/uptime has hundredths). */
 struct clocks {
-	long long mono, boot, real, uptime;
+	long long mono;
+	long long boot;
+	long long real;
+	long long uptime;
 };
 static struct clocks host; /* step 1's; the child inherits a copy */
 
@@ -55,7 +59,8 @@ static struct clocks read_clocks(void)
 			    clock_ns(CLOCK_BOOTTIME, "CLOCK_BOOTTIME"),
 			    clock_ns(CLOCK_REALTIME, "CLOCK_REALTIME"), 0 };
 	FILE *f = fopen("/proc/uptime", "re");
-	long long s, cs;
+	long long s;
+	long long cs;
 
 	if (!f || fscanf(f, "%lld.%2lld", &s, &cs) != 2)
 		die(f ? EIO : errno, "reading /proc/uptime");
@@ -69,7 +74,8 @@ static struct clocks read_clocks(void)
 static int show_clocks_inside(void)
 {
 	struct clocks in = read_clocks();
-	long long passed = in.real - host.real, shift = offset * NS;
+	long long passed = in.real - host.real;
+	long long shift = offset * NS;
 
 	step(5, "inside: the same clocks, and how far each moved since step 1");
 	note("CLOCK_MONOTONIC  %-14s %s", secs(in.mono, false).s,
@@ -125,7 +131,8 @@ static int write_offsets(void)
 	char text[96];
 	int len =
 		snprintf(text, sizeof text, "monotonic %lld 0\nboottime %lld 0\n", offset, offset);
-	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC), err = 0;
+	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	int err = 0;
 
 	if (fd < 0)
 		return errno;
@@ -135,47 +142,21 @@ static int write_offsets(void)
 	return err;
 }
 
-/* What a /proc/.../ns/ link names, e.g. "time:[4026532177]". */
-static struct text ns_link(const char *path)
-{
-	struct text l = { "" };
-
-	if (readlink(path, l.s, sizeof l.s - 1) < 0)
-		die(errno, "readlink(\"%s\")", path);
-	return l;
-}
-
-/* /proc/CHILD/timens_offsets, read by the host into SEEN; true if both offsets
- * are ours.  (It shows the namespace of CHILD's children: CHILD's own.) */
-static bool offsets_seen(char *seen, size_t size)
-{
-	FILE *f = fopen(offsets_file, "re");
-	int ours = 0, n = 0;
-	char clock[16];
-	long long sec;
-	long nsec;
-
-	if (!f)
-		die(errno, "fopen(\"%s\")", offsets_file);
-	while (fscanf(f, "%15s %lld %ld", clock, &sec, &nsec) == 3 && n < (int)size)
-		n += snprintf(seen + n, size - n, "%s%s %lld", n ? ", " : "", clock, sec),
-			ours += sec == offset && nsec == 0;
-	fclose(f);
-	return ours == 2;
-}
-
 /* Step 6: the child's namespace, and the host's own clocks, from outside. */
 static int show_host_view(void)
 {
-	char path[64], seen[96] = "";
+	char path[64];
+	char seen[96] = "";
 	struct clocks now = read_clocks();
-	struct text mine = ns_link("/proc/self/ns/time"), inside;
+	struct text mine = ns_link("/proc/self/ns/time");
+	struct text inside;
 
 	snprintf(path, sizeof path, "/proc/%d/ns/time", (int)child);
 	inside = ns_link(path);
 	step(6, "host: the child's namespace from outside, and our own clocks");
 	note("%s -> %s, our time_for_children; ours is %s", path, inside.s, mine.s);
-	if (!offsets_seen(seen, sizeof seen) || strcmp(inside.s, mine.s) == 0) {
+	if (!offsets_seen(offsets_file, offset, seen, sizeof seen) ||
+	    strcmp(inside.s, mine.s) == 0) {
 		result("host:    the child is NOT in a time namespace of its own (%s)", seen);
 		return EXIT_RUNTIME;
 	}
@@ -197,7 +178,7 @@ static int show_offsets_frozen(void)
 	step(7, "write the offsets again, now that child %d is inside -> %s", (int)child,
 	     name ? name : "an error");
 	note("the first process to enter freezes them: a clock it has read never jumps");
-	if (err != EACCES || !offsets_seen(seen, sizeof seen)) {
+	if (err != EACCES || !offsets_seen(offsets_file, offset, seen, sizeof seen)) {
 		result("offsets NOT frozen as they should be (%s)", seen);
 		return EXIT_RUNTIME;
 	}
@@ -207,8 +188,11 @@ static int show_offsets_frozen(void)
 
 int main(int argc, char **argv)
 {
-	int err, status, code = 0;
-	char byte, cmd[4][96];
+	int err;
+	int status;
+	int code = 0;
+	char byte;
+	char cmd[4][96];
 
 	parse_args(argc, argv, &opts, &offset);
 	host = read_clocks();
@@ -227,9 +211,11 @@ int main(int argc, char **argv)
 	 * the flag is EINVAL; a seccomp filter may answer ENOSYS. */
 	if (unshare(CLONE_NEWTIME) != 0) {
 		if (errno == EINVAL || errno == ENOSYS)
-			fail(errno, "unshare(CLONE_NEWTIME)",
-			     "this kernel has no time namespaces; "
-			     "they need Linux 5.6 or later, built with CONFIG_TIME_NS (see uname -r)");
+			die_hint(
+				errno,
+				"this kernel has no time namespaces; "
+				"they need Linux 5.6 or later, built with CONFIG_TIME_NS (see uname -r)",
+				"unshare(CLONE_NEWTIME)");
 		die(errno, "unshare(CLONE_NEWTIME)");
 	}
 	step(2, "unshare(CLONE_NEWTIME): a new time namespace, for our children only");
@@ -240,11 +226,13 @@ int main(int argc, char **argv)
 		return demo_exit_code(0);
 
 	if ((err = write_offsets()) == ERANGE || err == EACCES)
-		fail(err, "write(/proc/self/timens_offsets)",
-		     err == EACCES
-			     ? "a process has entered the namespace already: its offsets are frozen"
-			     : "a clock inside would start below zero: a negative --offset may be at "
-			       "most CLOCK_MONOTONIC (step 1)");
+		die_hint(
+			err,
+			err == EACCES
+				? "a process has entered the namespace already: its offsets are frozen"
+				: "a clock inside would start below zero: a negative --offset may be at "
+				  "most CLOCK_MONOTONIC (step 1)",
+			"write(/proc/self/timens_offsets)");
 	else if (err)
 		die(err, "write(/proc/self/timens_offsets)");
 	step(3, "write \"monotonic %lld 0\" and \"boottime %lld 0\" to /proc/self/timens_offsets",

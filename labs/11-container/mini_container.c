@@ -45,13 +45,16 @@ static int to_parent[2];
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 #define with_veth (!no_net && !rootless)
+
 static bool send_byte(int fd)
 {
 	return write(fd, "x", 1) == 1;
 }
+
 static bool got_byte(int fd)
 {
 	char b;
+
 	return read(fd, &b, 1) == 1;
 }
 
@@ -65,6 +68,8 @@ static void make_cgroups(void)
 	step(1, "host: a cgroup nslab-ctr-%d, on cgroup v%d - see Lab 05", (int)getpid(),
 	     h->v1 ? 1 : 2);
 	for (struct hierarchy *x = h; x < h + nh && !nslab_interrupted; x++) {
+		bool swap;
+
 		if (!x->v1) /* v2 hands controllers down only where "+NAME" says so */
 			hand_down(x->parent, x->ctrls, x->added, sizeof x->added);
 		if (mkdir(x->dir, 0755) != 0)
@@ -77,9 +82,9 @@ static void make_cgroups(void)
 			 * 0, v1 with memory+swap as high as memory (or no accounting). */
 			snprintf(num, sizeof num, "%llu", memory_max);
 			put(x->dir, x->v1 ? "memory.limit_in_bytes" : "memory.max", num, false);
-			bool swap = put(x->dir,
-					x->v1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max",
-					x->v1 ? num : "0", true) != 0;
+			swap = put(x->dir,
+				   x->v1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max",
+				   x->v1 ? num : "0", true) != 0;
 			note("%s <- %s (%llu MiB), %s",
 			     x->v1 ? "memory.limit_in_bytes" : "memory.max", num, memory_max >> 20,
 			     swap ? "swap NOT kept out (not accounted)" : "swap kept out");
@@ -100,7 +105,9 @@ static int create_veth(void)
 {
 	struct ifinfomsg link = { .ifi_family = AF_UNSPEC };
 	uint32_t where = (uint32_t)child;
-	struct rtattr *info, *data, *peer;
+	struct rtattr *info;
+	struct rtattr *data;
+	struct rtattr *peer;
 
 	rtnl_begin(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &link, sizeof link);
 	info = rtnl_attr(IFLA_LINKINFO, NULL, 0);
@@ -116,29 +123,6 @@ static int create_veth(void)
 	rtnl_str(IFLA_IFNAME, host_if);
 	rtnl_own_mac(1);
 	return rtnl_ask(host_nl);
-}
-
-/* Step 9: a minimal /dev, a tmpfs with a few of the host's device nodes
- * bound onto empty files in it (a user namespace may not mknod, but it may
- * bind: one way serves both kinds of run).  The tmpfs itself is nodev: a
- * node made in it later opens nothing; each bind mount has its own flags. */
-static void make_dev(void)
-{
-	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
-	char from[32];
-	char to[32];
-	int fd;
-
-	if (mount("nslab-dev", "dev", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "mode=755,size=64k") != 0)
-		die(errno, "mount(\"nslab-dev\", \"dev\", \"tmpfs\")");
-	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
-		snprintf(from, sizeof from, "/dev/%s", nodes[i]);
-		snprintf(to, sizeof to, "dev/%s", nodes[i]);
-		if ((fd = open(to, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) < 0 || close(fd) != 0 ||
-		    mount(from, to, NULL, MS_BIND, NULL) != 0)
-			die(errno, "mount(\"%s\", \"%s\", MS_BIND)", from, to);
-	}
 }
 
 /* Steps 6 to 10 run here, in the child; then the command replaces it. */

@@ -109,7 +109,8 @@ void parse_args(int argc, char **argv, struct demo_opts *opts)
 						  { "rootfs", required_argument, NULL, 'r' },
 						  { "rootless", no_argument, NULL, 'R' },
 						  { 0 } };
-	const char *given_rootfs = NULL, *only_as_root = NULL;
+	const char *given_rootfs = NULL;
+	const char *only_as_root = NULL;
 	int c;
 
 	demo_begin("mini_container", usage);

@@ -1,6 +1,6 @@
 /*
  * plumbing.c - Lab 11's plumbing, not its lesson (mini_container.c is):
- * the chores around a cgroup, and reading /proc; see plumbing.h.
+ * the chores around a cgroup, reading /proc, and a minimal /dev; see plumbing.h.
  */
 #include "plumbing.h"
 #include "../common/cgroup.h"
@@ -232,4 +232,24 @@ void hold_commands(pid_t child, const struct in_addr *ctr)
 		 (int)child);
 	snprintf(cmd[3], sizeof cmd[3], "ping -c 1 %s", ctr ? inet_ntoa(*ctr) : "");
 	hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], ctr ? cmd[3] : NULL, NULL });
+}
+
+/* Bound, not made with mknod(): see plumbing.h.  Runs in the rootfs. */
+void make_dev(void)
+{
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	char from[32];
+	char to[32];
+	int fd;
+
+	if (mount("nslab-dev", "dev", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=755,size=64k") != 0)
+		die(errno, "mount(\"nslab-dev\", \"dev\", \"tmpfs\")");
+	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
+		snprintf(from, sizeof from, "/dev/%s", nodes[i]);
+		snprintf(to, sizeof to, "dev/%s", nodes[i]);
+		if ((fd = open(to, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) < 0 || close(fd) != 0 ||
+		    mount(from, to, NULL, MS_BIND, NULL) != 0)
+			die(errno, "mount(\"%s\", \"%s\", MS_BIND)", from, to);
+	}
 }

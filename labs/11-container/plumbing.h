@@ -1,6 +1,7 @@
 /* plumbing.h - Lab 11's plumbing, not its lesson (mini_container.c is): the
  * chores around a cgroup (writing its files, handing controllers down and
- * back on v2, its counters, removing it), and reading /proc. */
+ * back on v2, its counters, removing it), reading /proc, and a minimal
+ * /dev. */
 #ifndef LAB11_PLUMBING_H
 #define LAB11_PLUMBING_H
 #include "../common/nslab.h"
@@ -48,6 +49,11 @@ unsigned long flags_to_keep(const char *path);
  * which are the same (into SAME), LEN bytes each: how many differ; *KNOWN
  * is how many types this kernel has. */
 int compare_namespaces(pid_t pid, char *differ, char *same, size_t len, int *known);
+/* Step 9: a minimal /dev, a tmpfs with a few of the host's device nodes
+ * bound onto empty files in it (a user namespace may not mknod, but it may
+ * bind: one way serves both kinds of run).  The tmpfs itself is nodev: a
+ * node made in it later opens nothing; each bind mount has its own flags. */
+void make_dev(void);
 /* --hold: what to try from a second terminal (ping CTR unless NULL). */
 void hold_commands(pid_t child, const struct in_addr *ctr);
 #endif

@@ -89,9 +89,12 @@ static bool tree_memory(pid_t pid, const char *comm, double *pss, double *rss, d
 	*pss = 0;
 	*rss = 0;
 	for (int i = 0; i < n; i++) {
+		long pss_kib;
+		long rss_kib;
+
 		snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pids[i]);
-		long pss_kib = proc_kib(path, ":Pss:");
-		long rss_kib = proc_kib(path, ":Rss:");
+		pss_kib = proc_kib(path, ":Pss:");
+		rss_kib = proc_kib(path, ":Rss:");
 		*pss += pss_kib > 0 ? pss_kib : 0; /* a process gone meanwhile: -1 */
 		*rss += rss_kib > 0 ? rss_kib : 0;
 	}

@@ -115,6 +115,7 @@ static int time_teardown(void *arg)
 	const int flags = (k->flag & ~CLONE_NEWTIME) | SIGCHLD;
 	struct timespec pause = { 0, 20000 };
 	char path[96];
+	double first;
 	pid_t pid;
 
 	for (int i = 0; i < NS_TYPES; i++) {
@@ -122,7 +123,7 @@ static int time_teardown(void *arg)
 		if (flags & ns_types[i].flag)
 			write_file(path, "1\n"); /* this user namespace's own limit */
 	}
-	double first = now_us(); /* nothing of ours is pending: a plain clone() */
+	first = now_us(); /* nothing of ours is pending: a plain clone() */
 	pid = clone(just_exit, small + sizeof small, flags, NULL);
 	if (pid < 0)
 		die(errno, "clone(CLONE_NEW%s)", k->label);

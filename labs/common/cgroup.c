@@ -15,7 +15,8 @@
 /* Does the cgroup2 tree mounted at POINT offer CTRL? */
 static bool offers(const char *point, const char *ctrl)
 {
-	char path[PATH_MAX + 32], list[256] = "";
+	char path[PATH_MAX + 32];
+	char list[256] = "";
 	FILE *f;
 
 	snprintf(path, sizeof path, "%s/cgroup.controllers", point);
@@ -105,8 +106,10 @@ enum { BATCH = 256 /* pidfds open at once: well under the usual 1024 */ };
 long cgroup_procs(const char *dir, pid_t **pids)
 {
 	char path[PATH_MAX + 16];
-	size_t n = 0, cap = 64;
-	pid_t *v = malloc(cap * sizeof *v), *bigger;
+	size_t n = 0;
+	size_t cap = 64;
+	pid_t *v = malloc(cap * sizeof *v);
+	pid_t *bigger;
 	long pid;
 	FILE *f;
 

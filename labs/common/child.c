@@ -55,7 +55,8 @@ int pidfd_end(int *pidfd, int sig)
 
 void watch_child(pid_t child)
 {
-	int old = watched, fd = -1;
+	int old = watched;
+	int fd = -1;
 
 	/* Opened before the child can have been reaped (only we reap it). */
 	if (child > 0 && (fd = pidfd_for(child)) < 0)
@@ -108,7 +109,8 @@ void hold(pid_t child, const char *const commands[])
 		{ .fd = child > 0 ? pidfd_for(child) : -1, .events = POLLIN },
 	};
 	int saved = watched;
-	sigset_t all, old;
+	sigset_t all;
+	sigset_t old;
 	char buf[256];
 
 	printf("Holding. From a second terminal, try:\n");

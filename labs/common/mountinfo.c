@@ -27,8 +27,11 @@ static void unescape(char *to, size_t len, const char *from)
 
 bool mountinfo_next(FILE *f, struct mount_entry *m)
 {
-	char line[3 * PATH_MAX], *field[32], *save = NULL;
-	int n = 0, dash = -1;
+	char line[3 * PATH_MAX];
+	char *field[32];
+	char *save = NULL;
+	int n = 0;
+	int dash = -1;
 	unsigned int major;
 	unsigned int minor;
 

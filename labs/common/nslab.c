@@ -102,6 +102,7 @@ noreturn void usage_error(const char *fmt, ...)
 {
 	char msg[PATH_MAX + 256];
 	va_list ap;
+
 	fflush(stdout);
 	if (fmt) { /* NULL: getopt has already said what was wrong */
 		va_start(ap, fmt);
@@ -112,6 +113,19 @@ noreturn void usage_error(const char *fmt, ...)
 	fprintf(stderr, "%.*s", (int)strcspn(usage_text, "\n") + 1, usage_text);
 	fprintf(stderr, "Try '%s --help' for more information.\n", nslab_prog);
 	exit(EXIT_USAGE);
+}
+
+int claim_failed(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout); /* the narration that led here comes first */
+	fprintf(stderr, "%s: ", nslab_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_RUNTIME;
 }
 
 static int visible(const struct dirent *e)
@@ -155,6 +169,7 @@ void narrate(int n, const char *fmt, ...)
 	bool colour = isatty(STDOUT_FILENO) && !(nc && *nc);
 	char prefix[16] = "    ";
 	va_list ap;
+
 	if (quiet && n >= 0)
 		return;
 	if (n != 0)
@@ -184,6 +199,7 @@ static void on_signal(int sig)
 void demo_begin(const char *prog, const char *usage)
 {
 	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART: EINTR */
+
 	nslab_prog = prog;
 	usage_text = usage;
 	signal(SIGPIPE, SIG_IGN); /* a child gone early: EPIPE, not death */
@@ -231,6 +247,7 @@ bool demo_common_option(int c, struct demo_opts *o)
 void demo_check_opts(const struct demo_opts *o)
 {
 	char dir[PATH_MAX];
+
 	if (o->hold && o->shell)
 		usage_error("--hold and --shell do not go together: the shell already holds");
 	/* A --pidfile that cannot be written: say so before anything exists. */

@@ -27,6 +27,9 @@ noreturn void die_hint(int err, const char *hint, const char *call_fmt, ...) PRI
 extern void (*nslab_cleanup)(void);
 #define on_die(cleanup) (nslab_cleanup = (cleanup))
 noreturn void usage_error(const char *fmt, ...) PRINTF(1, 2); /* exit 2 */
+/* An effect the lab checks did not show: "prog: MESSAGE" on stderr, and
+ * EXIT_RUNTIME, for the lab to return once it has cleaned up. */
+int claim_failed(const char *fmt, ...) PRINTF(1, 2);
 
 /* The names in DIR, sorted, dot files left out, into LIST ("(empty)" if
  * none): how many, or -1 and errno. */
@@ -43,7 +46,9 @@ void narrate(int n, const char *fmt, ...) PRINTF(2, 3);
 
 /* --help --quiet --hold --pidfile --shell, which every demo takes. */
 struct demo_opts {
-	bool quiet, hold, shell;
+	bool quiet;
+	bool hold;
+	bool shell;
 	const char *pidfile;
 };
 #define DEMO_COMMON_SHORTOPTS "hq"

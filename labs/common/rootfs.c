@@ -40,7 +40,9 @@ static void given_rootfs(const char *given, char dir[PATH_MAX])
 
 void rootfs_choose(const char *given, char dir[PATH_MAX])
 {
-	char exe[PATH_MAX - 16], mark[PATH_MAX + 16], *cut;
+	char exe[PATH_MAX - 16];
+	char mark[PATH_MAX + 16];
+	char *cut;
 	ssize_t n;
 	int up = 0;
 
