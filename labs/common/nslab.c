@@ -174,11 +174,10 @@ void narrate(int n, const char *fmt, ...)
 		return;
 	if (n != 0)
 		snprintf(prefix, sizeof prefix, n > 0 ? "[%d] " : "==> ", n);
-	printf(colour ? "\033[%sm%s\033[0m" : "%.0s%s",
-	       n > 0   ? "1;36"
-	       : n < 0 ? "1;32"
-		       : "0",
-	       prefix);
+	if (colour) /* bold cyan for a step, bold green for a result */
+		printf("\033[%sm%s\033[0m", n > 0 ? "1;36" : n < 0 ? "1;32" : "0", prefix);
+	else
+		fputs(prefix, stdout);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
