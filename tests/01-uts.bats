@@ -146,6 +146,36 @@ readlink /proc/$HELD_PID/ns/uts" ]
 	gone "$child"
 }
 
+@test "uts: on a terminal, Enter ends --hold: exit 0, the child, its namespace and the pidfile gone" {
+	require_root
+	require_cmd script mkfifo timeout nsenter
+	local keys=$BATS_TEST_TMPDIR/keys screen=$BATS_TEST_TMPDIR/screen
+	local pidfile=$BATS_TEST_TMPDIR/held.pid child ino runner status=0
+	# script gives the demo a terminal and types what the fifo brings;
+	# timeout ends it all if Enter were ignored.  SIGINT at its default:
+	# CI may start the run with it ignored (see checkpoint --watch's test).
+	mkfifo "$keys"
+	exec 7<>"$keys"
+	env --default-signal=INT timeout -k 5 60 \
+		script -qfec "$UTS_DEMO --hold --pidfile $pidfile" /dev/null <&7 >"$screen" 2>&1 3>&- &
+	runner=$!
+	wait_until 10 grep -q 'Press Ctrl-C or Enter to end and clean up' "$screen" ||
+		{ cat "$screen"; fail "no hold banner offering Enter on a terminal"; }
+	child=$(cat "$pidfile")
+	ino=$(ns_inode "$child" uts)
+	run -0 nsenter -t "$child" -u hostname
+	[ "$output" = nslab-uts ]
+	printf '\r' >&7 # Enter: the terminal turns CR into a newline
+	wait "$runner" || status=$?
+	exec 7>&-
+	[ "$status" -eq 0 ] || { cat "$screen"; fail "exit status $status after Enter"; }
+	gone "$child"
+	[ ! -e "$pidfile" ]
+	# No process is left in the namespace the hold showed.
+	run stat -L -c %i /proc/[0-9]*/ns/uts
+	run -1 grep -qx "$ino" <<<"$output"
+}
+
 @test "uts: --shell runs commands inside the namespace and passes on their status" {
 	require_root
 	run -7 "$UTS_DEMO" --quiet --shell <<<'hostname; exit 7'

@@ -128,9 +128,11 @@ fail() {
 	return 1
 }
 
-# wait_until SECONDS COMMAND...: poll COMMAND every 20 ms until it
-# succeeds; fail after SECONDS.  Only tests poll - the labs themselves
-# synchronise with pipes.
+# wait_until SECONDS COMMAND...: poll COMMAND until it succeeds, up to
+# SECONDS*50 times, 20 ms apart; then fail.  That is SECONDS when COMMAND
+# is quick, and longer when it is slow (a TCG guest): a round count, not a
+# deadline, on purpose, so a slow machine is given more time rather than
+# less.  Only tests poll - the labs themselves synchronise with pipes.
 wait_until() {
 	local limit=$1 i
 	shift
@@ -138,7 +140,7 @@ wait_until() {
 		"$@" && return 0
 		sleep 0.02
 	done
-	echo "timed out after ${limit}s waiting for: $*" >&2
+	echo "gave up after $((limit * 50)) tries (${limit}s or more) waiting for: $*" >&2
 	return 1
 }
 
