@@ -15,6 +15,7 @@
  * simply skipped, as lsns does.
  */
 #include "../labs/common/nstypes.h"
+#include "../labs/common/textfile.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -85,6 +86,7 @@ static void record(int type, const struct stat *st, pid_t pid)
 static void command_of(pid_t pid, char *buf, size_t len)
 {
 	char path[64];
+	char comm[64];
 	size_t n;
 	FILE *f;
 
@@ -105,15 +107,8 @@ static void command_of(pid_t pid, char *buf, size_t len)
 	if (buf[0])
 		return;
 	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-	f = fopen(path, "r");
-	if (f) {
-		char comm[64] = "";
-
-		if (fgets(comm, sizeof comm, f))
-			comm[strcspn(comm, "\n")] = '\0';
-		fclose(f);
+	if (file_line(path, comm, sizeof comm))
 		snprintf(buf, len, "[%s]", comm);
-	}
 }
 
 static int by_inode_then_type(const void *a, const void *b)

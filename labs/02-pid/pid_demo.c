@@ -9,6 +9,7 @@
  */
 #include "../common/nslab.h"
 #include "plumbing.h"
+#include "../common/textfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,7 +74,7 @@ static void look_at_proc(void)
 	note("/proc/self resolves fine, to the host PID; ps (procps-ng 4) looks itself up");
 	note("by getpid() instead, a number from in here: as PID 1 it would find the host's");
 	note("\"%s\" and take that for itself, listing the host's processes; as a PID no",
-	     read_comm(1, comm, sizeof comm) ? comm : "?");
+	     file_line("/proc/1/comm", comm, sizeof comm) ? comm : "?");
 	note("host process has, it stops with \"fatal library error, lookup self\"");
 	result("inside:  /proc still shows the host (/proc/self is %s, not 1)", self);
 }
@@ -201,7 +202,7 @@ static pid_t show_host_view(pid_t inner)
 	char nspid[512];
 	pid_t sleeper = 0;
 
-	if (!read_nspid(inner, nspid, sizeof nspid))
+	if (!status_field(inner, "NSpid", nspid, sizeof nspid))
 		die(errno, "reading NSpid from /proc/%d/status", (int)inner);
 	step(5, "host: /proc/%d/status says NSpid: %s", (int)inner, nspid);
 	note("one number per PID namespace, outermost first: the host sees inside,");
@@ -209,7 +210,7 @@ static pid_t show_host_view(pid_t inner)
 	result("host:    the same process is PID %d here and PID 1 inside (NSpid: %s)", (int)inner,
 	       nspid);
 	if (!opts.shell && (sleeper = descendant(inner, 1)) > 0 &&
-	    read_nspid(sleeper, nspid, sizeof nspid))
+	    status_field(sleeper, "NSpid", nspid, sizeof nspid))
 		note("the sleeper, adopted by PID 1: host PID %d, NSpid: %s", (int)sleeper, nspid);
 	return sleeper;
 }

@@ -55,54 +55,6 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, bool *mount_proc,
 	demo_check_opts(opts);
 }
 
-/* The NSpid line of /proc/PID/status, as "4321 1" (spaces for tabs);
- * false, with errno set, if the process or the line is not there. */
-bool read_nspid(pid_t pid, char *buf, size_t len)
-{
-	char path[64];
-	char line[512];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return false;
-	while (!found && fgets(line, sizeof line, f)) {
-		char *s = line + 6;
-
-		if (strncmp(line, "NSpid:", 6) != 0)
-			continue;
-		s += strspn(s, " \t");
-		s[strcspn(s, "\n")] = '\0';
-		for (char *t = s; *t; t++)
-			if (*t == '\t')
-				*t = ' ';
-		snprintf(buf, len, "%s", s);
-		found = true;
-	}
-	fclose(f);
-	if (!found)
-		errno = ENOENT;
-	return found;
-}
-
-/* The command name in /proc/PID/comm; false if there is no such entry. */
-bool read_comm(pid_t pid, char *buf, size_t len)
-{
-	char path[64];
-	bool ok;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return false;
-	ok = fgets(buf, (int)len, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = '\0';
-	return ok;
-}
-
 /* How many processes a /proc shows: its numeric entries (-1: no /proc). */
 int count_proc_pids(void)
 {

@@ -9,8 +9,6 @@
 enum { NEST_MAX = 32 }; /* the kernel's limit on nested PID namespaces */
 /* --mount-proc, --nest N (1 to NEST_MAX) and the common options; or exit 2. */
 void parse_args(int argc, char **argv, struct demo_opts *opts, bool *mount_proc, int *nest);
-bool read_nspid(pid_t pid, char *buf, size_t len); /* its NSpid: line */
-bool read_comm(pid_t pid, char *buf, size_t len);  /* its command name */
-int count_proc_pids(void);			   /* the numbers in /proc */
-pid_t descendant(pid_t pid, int generations);	   /* 0 if none */
+int count_proc_pids(void);		      /* the numbers in /proc */
+pid_t descendant(pid_t pid, int generations); /* 0 if none */
 #endif

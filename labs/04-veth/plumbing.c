@@ -29,25 +29,6 @@ static const char usage[] =
 	"      --name NAME          name the ends NAMEh and NAMEc (default: nslab<PID>);\n"
 	"                           NAME starts with \"nslab\", at most 14 characters\n";
 
-/* A.B.C.0/24, and nothing else, into the addresses of its .1 and .2. */
-static void parse_subnet(const char *s, struct in_addr *host_ip, struct in_addr *ns_ip)
-{
-	char ip[INET_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	uint32_t net;
-
-	if (!slash || strcmp(slash, "/24") != 0 || (size_t)(slash - s) >= sizeof ip)
-		usage_error("--subnet takes A.B.C.0/24, not '%s'", s);
-	snprintf(ip, sizeof ip, "%.*s", (int)(slash - s), s);
-	if (inet_pton(AF_INET, ip, host_ip) != 1 || (ntohl(host_ip->s_addr) & 0xff) != 0)
-		usage_error("--subnet takes A.B.C.0/24, not '%s'", s);
-	net = ntohl(host_ip->s_addr);
-	if (net >> 24 == 0 || net >> 24 == 127 || net >> 24 >= 224)
-		usage_error("--subnet %s is not a usable unicast range (try 10.200.0.0/24)", s);
-	host_ip->s_addr = htonl(net | 1);
-	ns_ip->s_addr = htonl(net | 2);
-}
-
 static void parse_name(const char *s, char *host_if, char *ns_if)
 {
 	/* A link name has at most IFNAMSIZ-1 = 15 bytes; 'h' or 'c' takes one. */
@@ -72,12 +53,12 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, struct in_addr *h
 	int c;
 
 	demo_begin("veth_demo", usage);
-	parse_subnet("10.200.0.0/24", host_ip, ns_ip);
+	parse_subnet("10.200.0.0/24", "10.200.0.0/24", host_ip, ns_ip);
 	snprintf(name, sizeof name, "nslab%d", (int)getpid()); /* the demo's own PID */
 	parse_name(name, host_if, ns_if);
 	while ((c = getopt_long(argc, argv, DEMO_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		if (c == 's')
-			parse_subnet(optarg, host_ip, ns_ip);
+			parse_subnet(optarg, "10.200.0.0/24", host_ip, ns_ip);
 		else if (c == 'N')
 			parse_name(optarg, host_if, ns_if);
 		else

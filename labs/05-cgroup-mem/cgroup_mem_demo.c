@@ -8,7 +8,9 @@
  * Ubuntu 22.04+ and Debian 11+; `if (v1)` lines call cgroup_v1.c.
  */
 #include "../common/cgroup.h"
+#include "../common/mountinfo.h"
 #include "../common/nslab.h"
+#include "../common/textfile.h"
 #include "cgroup_v1.h"
 #include "options.h"
 #include "plumbing.h"
@@ -75,10 +77,8 @@ static void find_memory_controller(void)
 	char mnt[PATH_MAX];
 	char list[256];
 	char why[2 * PATH_MAX + 320] = "no cgroup2 mount offers memory";
-	FILE *f = fopen("/proc/self/mountinfo", "r");
+	FILE *f = mountinfo_open("/proc/self/mountinfo");
 
-	if (!f)
-		die(errno, "fopen(\"/proc/self/mountinfo\")");
 	while (!root[0] && next_cgroup2(f, mnt, list, sizeof list))
 		if (has_word(list, "memory", ' '))
 			snprintf(root, sizeof root, "%s", mnt);
@@ -104,8 +104,8 @@ static void create_cgroup(void)
 	int err;
 
 	snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent);
-	if (!v1 && (err = read_str(path, list, sizeof list)) != 0)
-		die(err, "reading %s", path);
+	if (!v1 && !file_line(path, list, sizeof list))
+		die(errno, "reading %s", path);
 	if (!v1 && !has_word(list, "memory", ' ')) {
 		if ((err = write_file(path, "+memory")) != 0)
 			die(err, "writing \"+memory\" to %s%s", path,
@@ -135,7 +135,7 @@ static void set_limit(void)
 	snprintf(num, sizeof num, "%llu", limit);
 	if ((err = write_file(cgfile("memory.max"), num)) != 0)
 		die(err, "writing %s to %s", num, cgfile("memory.max"));
-	got = read_num(cgfile("memory.max"));
+	got = file_number(cgfile("memory.max"));
 	fmt_size((unsigned long long)got, size, sizeof size);
 	step(3, "write %s to %s; it reads back %lld (%s)", num, name("memory.max"), got, size);
 	if ((unsigned long long)got != limit)
@@ -183,7 +183,7 @@ static int child_main(void *arg)
 		memset(p, 0xa5, n); /* a mapping costs nothing until it is written */
 		done += n;
 		fmt_size(done, a, sizeof a);
-		fmt_size((unsigned long long)read_num(cgfile("memory.current")), u, sizeof u);
+		fmt_size((unsigned long long)file_number(cgfile("memory.current")), u, sizeof u);
 		note("allocated %-10s cgroup %s: %s", a, name("memory.current"), u);
 	}
 	result("child:   allocated all %s and exits normally", a);
@@ -196,7 +196,7 @@ static int child_main(void *arg)
 static void report_end(int status, char *peak, size_t len)
 {
 	int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
-	long long kills = read_key(cgfile("memory.events"), "oom_kill");
+	long long kills = file_key(cgfile("memory.events"), "oom_kill");
 
 	step(6,
 	     code == 128 + SIGKILL ? "the child was killed by SIGKILL (exit status %d)"
@@ -228,7 +228,7 @@ static void cleanup(void)
 	 * now (another run's): the kernel would let "-memory" through, and take
 	 * the controller, limit and all, from under that cgroup. */
 	snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent);
-	if (!created && enabled_memory && !has_child_cgroup(parent) &&
+	if (!created && enabled_memory && !cgroup_has_child(parent) &&
 	    (err = write_file(path, "-memory")) != 0)
 		warn_errno(err, "writing \"-memory\" to %s", path);
 	remove_pidfile(&opts);

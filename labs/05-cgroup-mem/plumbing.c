@@ -8,9 +8,9 @@
 #include "cgroup_v1.h"
 #include "../common/cgroup.h"
 #include "../common/mountinfo.h"
+#include "../common/textfile.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -27,22 +27,6 @@ const char *in_cg(char *buf, size_t len, const char *cg, const char *name)
 	return buf;
 }
 
-/* Is there a cgroup - a directory - in DIR? */
-bool has_child_cgroup(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	bool found = false;
-
-	if (!d)
-		return true; /* cannot tell: leave DIR alone */
-	while (!found && (e = readdir(d)))
-		found = e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 &&
-			strcmp(e->d_name, "..") != 0;
-	closedir(d);
-	return found;
-}
-
 /* Each cgroup2 mount (MNT), with the controllers it offers: the words of
  * its cgroup.controllers, in CONTROLLERS ("(nothing)" if none). */
 bool next_cgroup2(FILE *mountinfo, char mnt[PATH_MAX], char *controllers, size_t len)
@@ -52,9 +36,8 @@ bool next_cgroup2(FILE *mountinfo, char mnt[PATH_MAX], char *controllers, size_t
 
 	while (mountinfo_next(mountinfo, &m)) {
 		snprintf(path, sizeof path, "%s/cgroup.controllers", m.point);
-		if (strcmp(m.fstype, "cgroup2") == 0 && read_str(path, controllers, len) == 0) {
+		if (strcmp(m.fstype, "cgroup2") == 0 && file_line(path, controllers, len)) {
 			snprintf(mnt, PATH_MAX, "%s", m.point);
-			controllers[strcspn(controllers, "\n")] = '\0';
 			if (!controllers[0])
 				snprintf(controllers, len, "(nothing)");
 			return true;
@@ -131,12 +114,13 @@ void note_counters(const char *cg, bool v1, char *peak, size_t len)
 
 	if (v1) {
 		note("memory.oom_control: oom_kill %lld",
-		     read_key(in_cg(p, sizeof p, cg, "memory.oom_control"), "oom_kill"));
+		     file_key(in_cg(p, sizeof p, cg, "memory.oom_control"), "oom_kill"));
 	} else {
-		oom = read_key(in_cg(p, sizeof p, cg, "memory.events"), "oom");
-		note("memory.events: oom %lld, oom_kill %lld", oom, read_key(p, "oom_kill"));
+		oom = file_key(in_cg(p, sizeof p, cg, "memory.events"), "oom");
+		note("memory.events: oom %lld, oom_kill %lld", oom, file_key(p, "oom_kill"));
 	}
-	bytes = read_num(in_cg(p, sizeof p, cg, v1 ? "memory.max_usage_in_bytes" : "memory.peak"));
+	bytes = file_number(
+		in_cg(p, sizeof p, cg, v1 ? "memory.max_usage_in_bytes" : "memory.peak"));
 	if (bytes < 0) {
 		snprintf(peak, len, "n/a");
 		note("memory.peak: n/a (this kernel has no such file; it came with Linux 5.19)");
@@ -154,48 +138,4 @@ void fmt_size(unsigned long long n, char *buf, size_t len)
 		snprintf(buf, len, "%.1f MiB", (double)n / MiB);
 	else
 		snprintf(buf, len, "%.0f KiB", (double)n / KiB);
-}
-
-/* Read PATH into BUF; 0 or an errno. */
-int read_str(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int err = 0;
-	ssize_t n;
-
-	buf[0] = '\0';
-	if (fd < 0)
-		return errno;
-	if ((n = read(fd, buf, len - 1)) < 0)
-		err = errno;
-	buf[n < 0 ? 0 : n] = '\0';
-	close(fd);
-	return err;
-}
-
-/* The number in PATH ("max" is LLONG_MAX); -1 if the file is missing. */
-long long read_num(const char *path)
-{
-	char buf[64];
-
-	if (read_str(path, buf, sizeof buf) != 0)
-		return -1;
-	return strncmp(buf, "max", 3) == 0 ? LLONG_MAX : strtoll(buf, NULL, 10);
-}
-
-/* The value of "KEY value" in a file such as memory.events; -1 if the
- * file or the key is missing. */
-long long read_key(const char *path, const char *key)
-{
-	char buf[2048];
-	char *line;
-	char *save = NULL;
-	size_t klen = strlen(key);
-
-	if (read_str(path, buf, sizeof buf) != 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
-			return strtoll(line + klen + 1, NULL, 10);
-	return -1;
 }

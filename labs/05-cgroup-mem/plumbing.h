@@ -17,14 +17,10 @@ const char *check_parent(const char *opt, const char *mount);
 void note_proc_cgroup(pid_t pid);		      /* step 4's evidence, from /proc/PID/cgroup */
 void exec_shell(void);				      /* --shell */
 void hold_cgroup(const char *cg, bool v1, bool peak); /* --hold */
-void note_counters(const char *cg, bool v1, char *peak, size_t len); /* step 6 */
-bool has_child_cgroup(const char *dir);
+void note_counters(const char *cg, bool v1, char *peak, size_t len);	    /* step 6 */
 const char *in_cg(char *buf, size_t len, const char *cg, const char *name); /* "CG/NAME" */
 
 void fmt_size(unsigned long long n, char *buf, size_t len); /* "32 MiB" */
-int read_str(const char *path, char *buf, size_t len);	    /* 0 or an errno */
-long long read_num(const char *path);			    /* -1 if unread */
-long long read_key(const char *path, const char *key);	    /* "key N" lines */
 
 /* In cgroup_mem_demo.c, where writing a cgroup file is the lesson. */
 int write_file(const char *path, const char *s);

@@ -1,10 +1,11 @@
 /*
- * plumbing.c - Lab 07's plumbing, not the lesson: the command line, lines
- * read from /proc, counting capability bits, and what to tell a student
- * when the kernel will not give an ordinary user a user namespace.
+ * plumbing.c - Lab 07's plumbing, not the lesson: the command line,
+ * counting capability bits, and what to tell a student when the kernel
+ * will not give an ordinary user a user namespace.
  * The functions are declared in plumbing.h.
  */
 #include "plumbing.h"
+#include "../common/textfile.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -57,75 +58,6 @@ const char *errname(int err)
 	return unknown;
 }
 
-/* IN up to its newline, into OUT, runs of blanks squeezed to one space:
- * "         0       1000          1" reads "0 1000 1". */
-static void squeeze(const char *in, char *out, size_t len)
-{
-	char *o = out;
-
-	in += strspn(in, " \t");
-	while (*in && *in != '\n' && o + 1 < out + len) {
-		if (*in != ' ' && *in != '\t') {
-			*o++ = *in++;
-			continue;
-		}
-		in += strspn(in, " \t");
-		if (*in && *in != '\n')
-			*o++ = ' ';
-	}
-	*o = '\0';
-}
-
-/* The first line of PATH, squeezed; false if it cannot be read. */
-bool squeezed_line(const char *path, char *buf, size_t len)
-{
-	char line[512];
-	FILE *f = fopen(path, "r");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fgets(line, sizeof line, f) != NULL;
-	fclose(f);
-	if (ok && len)
-		squeeze(line, buf, len);
-	return ok && len;
-}
-
-/* The value of KEY ("Uid", "CapEff"...) in /proc/PID/status, squeezed;
- * PID 0 is the caller.  False, errno set, if the file or line is missing. */
-bool status_field(pid_t pid, const char *key, char *buf, size_t len)
-{
-	char path[64];
-	char line[512];
-	size_t n = strlen(key);
-	FILE *f;
-
-	if (pid)
-		snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	else
-		snprintf(path, sizeof path, "/proc/self/status");
-	if (!(f = fopen(path, "r")) || len == 0)
-		return false;
-	*buf = '\0';
-	while (!*buf && fgets(line, sizeof line, f))
-		if (strncmp(line, key, n) == 0 && line[n] == ':')
-			squeeze(line + n + 1, buf, len);
-	fclose(f);
-	if (*buf)
-		return true;
-	errno = ENOENT;
-	return false;
-}
-
-/* A sysctl's value as a number; -1 if this kernel has no such file. */
-static long sysctl_value(const char *path)
-{
-	char buf[64];
-
-	return squeezed_line(path, buf, sizeof buf) ? strtol(buf, NULL, 10) : -1;
-}
-
 /* Our effective uid as the parent user namespace sees it.  In the child,
  * geteuid() is 0 once "0 <uid> 1" is mapped, but the one who ran the lab is
  * still <uid>: /proc/self/uid_map, read from inside, gives ids outside. */
@@ -153,7 +85,7 @@ const char *capability_words(const char *mask)
 {
 	static char words[64];
 	unsigned long long bits = strtoull(mask, NULL, 16);
-	long last = sysctl_value("/proc/sys/kernel/cap_last_cap");
+	long long last = file_number("/proc/sys/kernel/cap_last_cap");
 	int known = last >= 0 && last < 64 ? (int)last + 1 : 64;
 	int set = 0;
 
@@ -180,9 +112,9 @@ const char *capability_words(const char *mask)
  */
 noreturn void refused(int err, const char *call)
 {
-	long apparmor = sysctl_value("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
-	long debian = sysctl_value("/proc/sys/kernel/unprivileged_userns_clone");
-	long max = sysctl_value("/proc/sys/user/max_user_namespaces");
+	long long apparmor = file_number("/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+	long long debian = file_number("/proc/sys/kernel/unprivileged_userns_clone");
+	long long max = file_number("/proc/sys/user/max_user_namespaces");
 	char exe[PATH_MAX] = "labs/07-user/user_demo";
 	char dir[PATH_MAX];
 	char label[128] = "";
@@ -195,7 +127,7 @@ noreturn void refused(int err, const char *call)
 	fprintf(stderr, "%s: %s failed: %s (%s)\n", nslab_prog, call, errname(err), strerror(err));
 	if (err == ENOSPC && max >= 0) {
 		/* Since Linux 4.9 nesting deeper than 32 says ENOSPC too (EUSERS before). */
-		fprintf(stderr, "    user.max_user_namespaces is %ld: %s\n", max,
+		fprintf(stderr, "    user.max_user_namespaces is %lld: %s\n", max,
 			max == 0
 				? "no user namespace may be created at all"
 				: "that many exist already for this user or namespace,\n"
@@ -211,8 +143,8 @@ noreturn void refused(int err, const char *call)
 		if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0)
 			exe[n] = '\0';
 		snprintf(dir, sizeof dir, "%s", exe);
-		if (!squeezed_line("/proc/self/attr/apparmor/current", label, sizeof label))
-			squeezed_line("/proc/self/attr/current", label, sizeof label);
+		if (!file_line("/proc/self/attr/apparmor/current", label, sizeof label))
+			file_line("/proc/self/attr/current", label, sizeof label);
 		if (strncmp(label, "unconfined", 10) == 0) /* the parent: say nothing */
 			*label = '\0';
 		fprintf(stderr,

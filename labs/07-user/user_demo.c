@@ -10,6 +10,7 @@
  */
 #include "../common/nslab.h"
 #include "plumbing.h"
+#include "../common/textfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -180,7 +181,7 @@ static void seen_from_the_host(void)
 	     (int)child);
 	for (int i = 0; i < 3; i++) {
 		snprintf(path, sizeof path, "/proc/%d/%s", (int)child, files[i]);
-		if (!squeezed_line(path, line, sizeof line))
+		if (!file_line(path, line, sizeof line))
 			die(errno, "reading %s", path);
 		note("%-22s %s", path, line);
 	}

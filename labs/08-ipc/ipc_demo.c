@@ -17,6 +17,7 @@
  */
 #include "../common/nslab.h"
 #include "plumbing.h"
+#include "../common/textfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -182,7 +183,7 @@ static bool look_from_host(void)
 		die(errno, "msgctl(%d, IPC_STAT)", host_q);
 	if (mq_getattr(host_mq, &a) != 0)
 		die(errno, "mq_getattr(\"%s\")", mq_name);
-	shmem_with = shmem_kb();
+	shmem_with = file_key("/proc/meminfo", "Shmem");
 	step(6, "host: shmget(0x%08x, 0, 0) -> %s; msgctl(%d, IPC_STAT); mq_getattr()", key,
 	     shm < 0 ? "ENOENT" : "a segment", host_q);
 	note("queue %d holds %lu message(s), the last sent by PID %d (this demo)", host_q,

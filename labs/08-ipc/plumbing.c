@@ -5,6 +5,7 @@
  * /proc/meminfo), and the commands --hold shows.
  */
 #include "plumbing.h"
+#include "../common/textfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -95,33 +96,16 @@ int sysvipc_count(const char *kind)
 	return lines > 0 ? lines - 1 : 0;
 }
 
-/* The "Shmem:" line of /proc/meminfo in kB (shared memory of every kind,
- * System V segments included); -1 if it cannot be read. */
-long shmem_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (kb < 0 && fgets(line, sizeof line, f))
-		if (sscanf(line, "Shmem: %ld kB", &kb) != 1)
-			kb = -1;
-	fclose(f);
-	return kb;
-}
-
 /* The kernel frees a dead namespace's segment a little later, in a worker:
  * look every 20 ms. */
 long shmem_wait_fall(long from, long fall)
 {
 	struct timespec tick = { .tv_nsec = 20 * 1000 * 1000 };
-	long now = shmem_kb();
+	long now = file_key("/proc/meminfo", "Shmem");
 
 	for (int i = 0; i < 100 && from - now < fall && !nslab_interrupted; i++)
 		if (nanosleep(&tick, NULL) == 0)
-			now = shmem_kb();
+			now = file_key("/proc/meminfo", "Shmem");
 	return now;
 }
 

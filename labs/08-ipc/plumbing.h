@@ -10,7 +10,6 @@
 
 void parse_args(int argc, char **argv, struct demo_opts *opts, key_t *key, unsigned *mib);
 int sysvipc_count(const char *kind);
-long shmem_kb(void);
 /* Shmem after it fell by FALL kB from FROM, or after 2 s, or a signal. */
 long shmem_wait_fall(long from, long fall);
 /* --hold: wait, showing the commands that look into CHILD's namespaces. */

@@ -95,22 +95,15 @@ int count_cgroups(const char *dir)
  * The number of PIDs. */
 int list_procs(const char *dir, char *buf, size_t len)
 {
-	char path[PATH_MAX + 64];
-	int pid;
-	int n = 0;
+	pid_t *pids;
+	long n = cgroup_procs(dir, &pids);
 	size_t used = 0;
-	FILE *f;
 
-	snprintf(path, sizeof path, "%s/cgroup.procs", dir);
 	snprintf(buf, len, "none");
-	if (!(f = fopen(path, "r")))
-		return 0;
-	for (; fscanf(f, "%d", &pid) == 1; n++) {
-		if (used < len)
-			used += (size_t)snprintf(buf + used, len - used, n ? " %d" : "%d", pid);
-	}
-	fclose(f);
-	return n;
+	for (long i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, i ? " %d" : "%d", (int)pids[i]);
+	free(pids);
+	return n > 0 ? (int)n : 0;
 }
 
 /* Before CG's own rmdir: remove the cgroups below it (a --shell may have

@@ -4,6 +4,7 @@
  */
 #include "options.h"
 #include "../common/rootfs.h"
+#include "../common/rtnl.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -81,23 +82,6 @@ static long parse_count(const char *s)
 	return n;
 }
 
-static void parse_subnet(const char *s)
-{
-	char ip[INET_ADDRSTRLEN + 8];
-	size_t len = strcspn(s, "/");
-	uint32_t net;
-
-	snprintf(ip, sizeof ip, "%.*s", (int)(len < sizeof ip ? len : 0), s);
-	if (strcmp(s + len, "/24") != 0 || inet_pton(AF_INET, ip, &host_ip) != 1 ||
-	    (ntohl(host_ip.s_addr) & 0xff) != 0)
-		usage_error("--subnet takes A.B.C.0/24, not '%s'", s);
-	net = ntohl(host_ip.s_addr);
-	if (net >> 24 == 0 || net >> 24 == 127 || net >> 24 >= 224)
-		usage_error("--subnet %s is not a usable unicast range (try 10.230.0.0/24)", s);
-	host_ip.s_addr = htonl(net | 1);
-	ctr_ip.s_addr = htonl(net | 2);
-}
-
 void parse_args(int argc, char **argv, struct demo_opts *opts)
 {
 	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
@@ -114,7 +98,7 @@ void parse_args(int argc, char **argv, struct demo_opts *opts)
 	int c;
 
 	demo_begin("mini_container", usage);
-	parse_subnet("10.230.0.0/24");
+	parse_subnet("10.230.0.0/24", "10.230.0.0/24", &host_ip, &ctr_ip);
 	/* "+": options end at the first word that is not one, the COMMAND. */
 	while ((c = getopt_long(argc, argv, "+" DEMO_COMMON_SHORTOPTS "n:m:p:", longopts, NULL)) !=
 	       -1) {
@@ -133,7 +117,7 @@ void parse_args(int argc, char **argv, struct demo_opts *opts)
 			only_as_root = "--pids";
 			break;
 		case 's':
-			parse_subnet(optarg);
+			parse_subnet(optarg, "10.230.0.0/24", &host_ip, &ctr_ip);
 			only_as_root = "--subnet";
 			break;
 		case 'N':

@@ -5,9 +5,9 @@
 #include "plumbing.h"
 #include "../common/cgroup.h"
 #include "../common/nstypes.h"
+#include "../common/textfile.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -46,48 +46,13 @@ int plan_cgroups(struct hierarchy h[2])
 int put(const char *dir, const char *file, const char *text, bool optional)
 {
 	char path[PATH_MAX + 64];
-	int err = 0;
-	int fd;
+	int err;
 
 	snprintf(path, sizeof path, "%s/%s", dir, file);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, text, strlen(text)) < 0)
-		err = errno;
-	if (fd >= 0)
-		close(fd);
+	err = write_text(path, text);
 	if (err && !optional)
 		die(err, "writing \"%s\" to %s", text, path);
 	return err;
-}
-
-/* FILE of directory DIR, as text (at most LEN - 1 bytes); false if unread. */
-static bool read_text(const char *dir, const char *file, char *buf, size_t len)
-{
-	char path[PATH_MAX + 64];
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof path, "%s/%s", dir, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd < 0 ? -1 : read(fd, buf, len - 1);
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return n >= 0;
-}
-
-/* The number after KEY in a "key value" file such as memory.events; -1 if
- * the file or the key is not there. */
-static long long counter(const char *dir, const char *file, const char *key)
-{
-	char text[4096];
-	size_t klen = strlen(key);
-
-	if (!read_text(dir, file, text, sizeof text))
-		return -1;
-	for (char *at = text; at; at = strchr(at, '\n') ? strchr(at, '\n') + 1 : NULL)
-		if (strncmp(at, key, klen) == 0 && at[klen] == ' ')
-			return strtoll(at + klen + 1, NULL, 10);
-	return -1;
 }
 
 /* Put a v2 parent's cgroup.subtree_control back as we found it: take away
@@ -97,45 +62,35 @@ static void hand_back(const char *parent, const char *added)
 {
 	char path[PATH_MAX + 32];
 	char minus[64];
-	DIR *d = opendir(parent);
-	struct dirent *e;
-	bool busy = !d;
-	int fd;
+	int err;
 
-	while (d && (e = readdir(d)))
-		busy |= e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	if (d)
-		closedir(d);
-	if (busy || !*added)
+	if (!*added || cgroup_has_child(parent))
 		return;
 	snprintf(minus, sizeof minus, "%s", added);
 	for (char *p = minus; (p = strchr(p, '+'));)
 		*p = '-';
 	snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, minus, strlen(minus)) < 0)
-		warn_errno(errno, "writing \"%s\" to %s", minus, path);
-	if (fd >= 0)
-		close(fd);
+	if ((err = write_text(path, minus)) != 0)
+		warn_errno(err, "writing \"%s\" to %s", minus, path);
 }
 
 void hand_down(const char *parent, const char *ctrls, char *added, size_t len)
 {
 	char have[256];
 	char path[PATH_MAX + 32];
-	int fd;
+	int err;
 
 	*added = '\0';
-	read_text(parent, "cgroup.subtree_control", have, sizeof have);
+	snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent);
+	file_line(path, have, sizeof have);
 	for (const char *const *c = (const char *const[]){ "memory", "pids", NULL }; *c; c++)
 		if (strstr(ctrls, *c) && !has_word(have, *c, ' '))
 			snprintf(added + strlen(added), len - strlen(added), "%s+%s",
 				 *added ? " " : "", *c);
 	if (!*added)
 		return;
-	snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0 || write(fd, added, strlen(added)) < 0)
-		die(errno, "writing \"%s\" to %s", added, path);
-	close(fd);
+	if ((err = write_text(path, added)) != 0)
+		die(err, "writing \"%s\" to %s", added, path);
 	note("\"%s\" into %s, first", added, path);
 }
 
@@ -155,12 +110,14 @@ bool remove_cgroup(const char *dir, const char *parent, const char *added)
 
 void note_counters(const char *dir, bool v1, const char *ctrls)
 {
-	const char *events = v1 ? "memory.oom_control" : "memory.events";
+	char path[PATH_MAX + 64];
 
+	snprintf(path, sizeof path, "%s/%s", dir, v1 ? "memory.oom_control" : "memory.events");
 	if (strstr(ctrls, "memory"))
-		note("%s/%s: oom_kill %lld", dir, events, counter(dir, events, "oom_kill"));
+		note("%s: oom_kill %lld", path, file_key(path, "oom_kill"));
+	snprintf(path, sizeof path, "%s/pids.events", dir);
 	if (strstr(ctrls, "pids"))
-		note("%s/pids.events: max %lld", dir, counter(dir, "pids.events", "max"));
+		note("%s: max %lld", path, file_key(path, "max"));
 }
 
 /* A bind mount made in a user namespace inherits its source's nosuid,

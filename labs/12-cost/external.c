@@ -1,6 +1,7 @@
 /* external.c - the figures of programs nsbench runs; see external.h. */
 #include "external.h"
 #include "../common/cgroup.h"
+#include "../common/textfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,19 +11,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* The first line of a file, without its newline ("" if unreadable). */
-static char *first_line(const char *path, char *buf, size_t n)
-{
-	FILE *f = fopen(path, "re");
-
-	buf[0] = 0;
-	if (f && fgets(buf, (int)n, f))
-		buf[strcspn(buf, "\n")] = 0;
-	if (f)
-		fclose(f);
-	return buf;
-}
 
 /* ROOT and its descendants, found through /proc/PID/task/PID/children;
  * *FOUND is one of them whose command is COMM (or 0). */
@@ -38,7 +26,7 @@ static int family(pid_t root, pid_t *out, int max, const char *comm, pid_t *foun
 	*found = 0;
 	for (int i = 0; i < n; i++) {
 		snprintf(path, sizeof path, "/proc/%d/comm", (int)out[i]);
-		if (i > 0 && strcmp(first_line(path, name, sizeof name), comm) == 0)
+		if (i > 0 && file_line(path, name, sizeof name) && strcmp(name, comm) == 0)
 			*found = out[i];
 		snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)out[i], (int)out[i]);
 		f = fopen(path, "re");
@@ -56,7 +44,7 @@ static double cgroup_kib(pid_t pid)
 {
 	char path[PATH_MAX];
 	char line[PATH_MAX / 2];
-	char num[32];
+	long long bytes;
 	bool v1;
 
 	if (!cgroup_line(pid, "memory", line, sizeof line) ||
@@ -65,7 +53,8 @@ static double cgroup_kib(pid_t pid)
 	v1 = strncmp(line, "0::", 3) != 0;
 	snprintf(path, sizeof path, "/sys/fs/cgroup%s%s/%s", v1 ? "/memory" : "",
 		 cgroup_line_path(line), v1 ? "memory.usage_in_bytes" : "memory.current");
-	return *first_line(path, num, sizeof num) ? atol(num) / 1024.0 : -1;
+	bytes = file_number(path);
+	return bytes >= 0 ? (double)bytes / 1024 : -1;
 }
 
 /* Once a process called COMM runs below PID (polled for 10 s): the PSS

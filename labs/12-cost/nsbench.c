@@ -121,7 +121,7 @@ static int time_teardown(void *arg)
 	for (int i = 0; i < NS_TYPES; i++) {
 		snprintf(path, sizeof path, "/proc/sys/user/max_%s_namespaces", ns_types[i].limit);
 		if (flags & ns_types[i].flag)
-			write_file(path, "1\n"); /* this user namespace's own limit */
+			must_write(path, "1\n"); /* this user namespace's own limit */
 	}
 	first = now_us(); /* nothing of ours is pending: a plain clone() */
 	pid = clone(just_exit, small + sizeof small, flags, NULL);

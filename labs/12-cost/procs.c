@@ -1,5 +1,6 @@
 /* procs.c - Lab 12's processes and /proc readers; see procs.h. */
 #include "procs.h"
+#include "../common/textfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,9 +64,9 @@ pid_t helper(int flags, int (*body)(void *), const void *arg, int *from)
 	close(down[0]);
 	if (flags & CLONE_NEWUSER) {
 		snprintf(path, sizeof path, "/proc/%d/uid_map", (int)pid);
-		write_file(path, "0 0 4294967295\n");
+		must_write(path, "0 0 4294967295\n");
 		snprintf(path, sizeof path, "/proc/%d/gid_map", (int)pid);
-		write_file(path, "0 0 4294967295\n");
+		must_write(path, "0 0 4294967295\n");
 	}
 	close(down[1]);
 	*from = up[0];
@@ -152,12 +153,12 @@ pid_t start(char *const argv[], int out, bool quiet)
 
 /* ---- files ---- */
 
-void write_file(const char *path, const char *text)
+void must_write(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int err = write_text(path, text);
 
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || close(fd) != 0)
-		die(errno, "writing %s", path);
+	if (err)
+		die(err, "writing %s", path);
 }
 
 /* Root may raise its soft limit to the hard one. */

@@ -30,7 +30,7 @@ int reap(pid_t pid, int sig);
  * ours or, if QUIET, /dev/null; our death reaches it as SIGTERM. */
 pid_t start(char *const argv[], int out, bool quiet);
 
-void write_file(const char *path, const char *text); /* or die */
+void must_write(const char *path, const char *text); /* write_text(), or die */
 void raise_fd_limit(int n);			     /* room for N open files */
 /* The sum of some "Name:   123 kB" lines of a /proc file, in KiB; NAMES is
  * a list like ":Slab:KernelStack:".  -1 if it cannot be read. */

@@ -2,7 +2,9 @@
 #include "cgroup.h"
 #include "mountinfo.h"
 #include "nslab.h"
+#include "textfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,16 +18,10 @@
 static bool offers(const char *point, const char *ctrl)
 {
 	char path[PATH_MAX + 32];
-	char list[256] = "";
-	FILE *f;
+	char list[256];
 
 	snprintf(path, sizeof path, "%s/cgroup.controllers", point);
-	if (!(f = fopen(path, "re")))
-		return false;
-	if (!fgets(list, sizeof list, f))
-		list[0] = '\0';
-	fclose(f);
-	return has_word(list, ctrl, ' ');
+	return file_line(path, list, sizeof list) && has_word(list, ctrl, ' ');
 }
 
 bool cgroup_line(pid_t pid, const char *ctrl, char *line, size_t len)
@@ -215,4 +211,19 @@ bool cgroup_kill_all(const char *dir)
 		poll(NULL, 0, 20);
 	}
 	return n <= 0;
+}
+
+bool cgroup_has_child(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return true; /* cannot tell: leave DIR alone */
+	while (!found && (e = readdir(d)))
+		found = e->d_type == DT_DIR && strcmp(e->d_name, ".") != 0 &&
+			strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return found;
 }

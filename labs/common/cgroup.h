@@ -34,4 +34,7 @@ bool cgroup_kill_all(const char *dir);
  * is there, and a moment more after the last one has gone.  False, said on
  * stderr with the way to clean up, if the cgroup stays. */
 bool cgroup_remove(const char *dir);
+/* Is there a cgroup - a directory - in DIR?  True if it cannot tell: a
+ * caller about to change DIR then leaves it alone. */
+bool cgroup_has_child(const char *dir);
 #endif
