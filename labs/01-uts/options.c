@@ -40,7 +40,5 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, const char **host
 		else
 			demo_common_option(c, opts);
 	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	demo_check_opts(opts);
+	demo_check_opts(opts, argv[optind]);
 }

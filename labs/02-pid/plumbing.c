@@ -3,6 +3,7 @@
  * reading /proc files (declared in plumbing.h).
  */
 #include "plumbing.h"
+#include "../common/args.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,19 +21,6 @@ static const char usage[] =
 	"                     (without it, /proc still shows the host's processes)\n"
 	"      --nest N       nest N PID namespaces, 1 to 32 (default: 1)\n";
 
-/* --nest N: a whole number from 1 to MAX, or a usage error (exit 2). */
-static int parse_nest(const char *arg, int max)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(arg, &end, 10);
-	if (!*arg || *end || errno || n < 1 || n > max)
-		usage_error("--nest takes a whole number from 1 to %d, not '%s'", max, arg);
-	return (int)n;
-}
-
 void parse_args(int argc, char **argv, struct demo_opts *opts, bool *mount_proc, int *nest)
 {
 	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
@@ -46,13 +34,11 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, bool *mount_proc,
 		if (c == 'm')
 			*mount_proc = true;
 		else if (c == 'n')
-			*nest = parse_nest(optarg, NEST_MAX);
+			*nest = (int)parse_number("--nest", optarg, 1, NEST_MAX);
 		else
 			demo_common_option(c, opts);
 	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	demo_check_opts(opts);
+	demo_check_opts(opts, argv[optind]);
 }
 
 /* How many processes a /proc shows: its numeric entries (-1: no /proc). */

@@ -24,7 +24,7 @@
  */
 #include "../common/nslab.h"
 #include "../common/mountinfo.h"
-#include "mounts.h"
+#include "plumbing.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,17 +36,6 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static const char usage[] =
-	"Usage: chroot_proc_demo [OPTION]...\n"
-	"Lab 03: chroot into a small root filesystem inside new PID and mount\n"
-	"namespaces, find /proc empty, mount proc, and see sh as PID 1.\n\n"
-	"      --rootfs DIR         use this root filesystem (it needs /bin/sh; ps helps);\n"
-	"                           default: labs/rootfs beside this program's directory,\n"
-	"                           which `make` builds with tools/mkrootfs\n"
-	"      --hold-before-mount  wait at step 5, chrooted with /proc still empty, and\n"
-	"                           print commands to look from a second terminal; Enter,\n"
-	"                           Ctrl-C or SIGTERM goes on with steps 6 to 9\n";
 
 /* What PID 1's sh runs: ps (not with --quiet), then "ready" on fd 4; then
  * it waits for the parent's EOF on fd 3 and unmounts /proc on its way out. */
@@ -224,29 +213,13 @@ static void look_from_outside(pid_t child)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
-						  { "rootfs", required_argument, NULL, 'r' },
-						  { "hold-before-mount", no_argument, NULL, 'B' },
-						  { 0 } };
 	const char *rootfs_option = NULL;
-	int c;
 	int status;
 	int left;
 	pid_t child;
 	char byte;
 
-	demo_begin("chroot_proc_demo", usage);
-	while ((c = getopt_long(argc, argv, DEMO_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (c == 'r')
-			rootfs_option = optarg;
-		else if (c == 'B')
-			hold_before_mount = true;
-		else
-			demo_common_option(c, &opts);
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	demo_check_opts(&opts);
+	parse_args(argc, argv, &opts, &rootfs_option, &hold_before_mount);
 	choose_clean_rootfs(rootfs_option, rootfs);
 	step(1, "the root filesystem: %s%s", rootfs,
 	     rootfs_option ? "" : " (built by make with tools/mkrootfs)");

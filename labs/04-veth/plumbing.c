@@ -5,6 +5,7 @@
  * builds them with libmnl.
  */
 #include "plumbing.h"
+#include "../common/args.h"
 #include "../common/rtnl.h"
 
 #include <arpa/inet.h>
@@ -64,9 +65,7 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, struct in_addr *h
 		else
 			demo_common_option(c, opts);
 	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	demo_check_opts(opts);
+	demo_check_opts(opts, argv[optind]);
 }
 
 /* ---- dumps: RTM_GET* with NLM_F_DUMP, one answer per object ------------ */

@@ -241,8 +241,7 @@ int main(int argc, char **argv)
 	char num[16];
 	char peak[32];
 
-	demo_begin("cgroup_mem_demo", usage);
-	parse_options(argc, argv, &opts, &limit, &alloc, &chunk, &parent_opt);
+	parse_args(argc, argv, &opts, &limit, &alloc, &chunk, &parent_opt);
 	find_memory_controller();
 	on_die(cleanup);
 	create_cgroup();

@@ -3,8 +3,7 @@
 #define CGMEM_OPTIONS_H
 #include "../common/nslab.h"
 
-extern const char usage[];
 /* --limit, --alloc, --step, --parent and the options every lab has. */
-void parse_options(int argc, char **argv, struct demo_opts *o, unsigned long long *limit,
-		   unsigned long long *alloc, unsigned long long *chunk, const char **parent);
+void parse_args(int argc, char **argv, struct demo_opts *o, unsigned long long *limit,
+		unsigned long long *alloc, unsigned long long *chunk, const char **parent);
 #endif

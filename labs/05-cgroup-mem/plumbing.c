@@ -129,13 +129,3 @@ void note_counters(const char *cg, bool v1, char *peak, size_t len)
 	fmt_size((unsigned long long)bytes, peak, len);
 	note("%s: %lld (%s)", v1 ? "memory.max_usage_in_bytes" : "memory.peak", bytes, peak);
 }
-
-void fmt_size(unsigned long long n, char *buf, size_t len)
-{
-	if (n >= GiB)
-		snprintf(buf, len, "%.1f GiB", (double)n / GiB);
-	else if (n >= MiB)
-		snprintf(buf, len, "%.1f MiB", (double)n / MiB);
-	else
-		snprintf(buf, len, "%.0f KiB", (double)n / KiB);
-}

@@ -66,9 +66,7 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, bool *escape,
 		else
 			demo_common_option(c, opts);
 	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	demo_check_opts(opts);
+	demo_check_opts(opts, argv[optind]);
 	rootfs_choose(given, rootfs);
 }
 

@@ -41,9 +41,7 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, const char **host
 				    strlen(optarg));
 		*hostname = optarg;
 	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	demo_check_opts(opts);
+	demo_check_opts(opts, argv[optind]);
 }
 
 /* "EPERM" for EPERM; strerrorname_np() may not know every number. */

@@ -71,9 +71,7 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, key_t *key, unsig
 			demo_common_option(c, opts);
 		}
 	}
-	if (argv[optind]) /* the lab takes options only */
-		usage_error("unexpected argument '%s'", argv[optind]);
-	demo_check_opts(opts);
+	demo_check_opts(opts, argv[optind]);
 }
 
 /* How many objects /proc/sysvipc/KIND lists (one a line, after a header),

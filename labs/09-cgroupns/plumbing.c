@@ -31,9 +31,7 @@ void parse_args(int argc, char **argv, struct demo_opts *opts)
 	demo_begin("cgroupns_demo", usage);
 	while ((c = getopt_long(argc, argv, DEMO_COMMON_SHORTOPTS, longopts, NULL)) != -1)
 		demo_common_option(c, opts);
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	demo_check_opts(opts);
+	demo_check_opts(opts, argv[optind]);
 }
 
 /* The first mount of file system type FSTYPE (with OPTION among its super

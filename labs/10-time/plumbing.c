@@ -63,9 +63,7 @@ void parse_args(int argc, char **argv, struct demo_opts *opts, long long *offset
 			*offset = parse_offset(optarg);
 		else
 			demo_common_option(c, opts);
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	demo_check_opts(opts);
+	demo_check_opts(opts, argv[optind]);
 }
 
 /* NS nanoseconds to the hundredth, as /proc/uptime; SIGN: "+12.34 s". */

@@ -4,7 +4,7 @@
  */
 #include "options.h"
 #include "../common/rootfs.h"
-#include "../common/rtnl.h"
+#include "../common/args.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -45,43 +45,6 @@ static const char usage[] =
 	"                           own; without the cgroup and the veth, which need\n"
 	"                           the host's root\n";
 
-/* "64M" -> 67108864: a whole number, then K, M or G (powers of 1024). */
-static unsigned long long parse_size(const char *s)
-{
-	static const char units[] = "kmg"; /* 2^10, 2^20, 2^30 */
-	const unsigned long long lo = 4ULL << 20;
-	const unsigned long long hi = 64ULL << 30;
-	unsigned long long n = 0;
-	const char *p = s;
-	const char *unit;
-	int shift = 0;
-
-	for (; isdigit((unsigned char)*p) && n <= hi; p++)
-		n = n * 10 + (unsigned)(*p - '0');
-	unit = *p ? strchr(units, tolower((unsigned char)*p)) : NULL;
-	if (unit) {
-		shift = 10 * (int)(unit - units + 1);
-		p++;
-	}
-	if (p == s || !isdigit((unsigned char)*s) || *p)
-		usage_error("--memory takes a size such as 64M, not '%s'", s);
-	if (n > (hi >> shift) || (n << shift) < lo)
-		usage_error("--memory %s is out of range: 4M to 64G", s);
-	return n << shift;
-}
-
-static long parse_count(const char *s)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (!isdigit((unsigned char)*s) || *end || errno || n < 1 || n > 32768)
-		usage_error("--pids takes a whole number from 1 to 32768, not '%s'", s);
-	return n;
-}
-
 void parse_args(int argc, char **argv, struct demo_opts *opts)
 {
 	static const struct option longopts[] = { DEMO_COMMON_LONGOPTS,
@@ -109,11 +72,11 @@ void parse_args(int argc, char **argv, struct demo_opts *opts)
 			hostname = optarg;
 			break;
 		case 'm':
-			memory_max = parse_size(optarg);
+			memory_max = parse_size("--memory", optarg, "64M", 4 * MiB, 64 * GiB);
 			only_as_root = "--memory";
 			break;
 		case 'p':
-			pids_max = parse_count(optarg);
+			pids_max = (long)parse_number("--pids", optarg, 1, 32768);
 			only_as_root = "--pids";
 			break;
 		case 's':
@@ -140,6 +103,6 @@ void parse_args(int argc, char **argv, struct demo_opts *opts)
 	if (rootless && only_as_root)
 		usage_error("%s needs the host's root: --rootless has no cgroup and no veth",
 			    only_as_root);
-	demo_check_opts(opts);
+	demo_check_opts(opts, NULL); /* what follows the options is COMMAND */
 	rootfs_choose(given_rootfs, rootfs);
 }

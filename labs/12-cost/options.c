@@ -1,6 +1,7 @@
 /* options.c - Lab 12's command line, and the header of its report; see
  * options.h. */
 #include "options.h"
+#include "../common/args.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,18 +29,6 @@ static const char usage[] =
 	"Exit status: 0, 1 on a runtime error, 2 on a usage error, 128+N after signal N.\n";
 
 static const char sections[] = "floor,clone,gone,memory,container,vm";
-
-static int number(const char *option, const char *s, int max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > max)
-		usage_error("%s '%s': give a whole number from 1 to %d", option, s, max);
-	return (int)v;
-}
 
 /* --only: a list of known sections, none empty. */
 static void check_only(const char *only)
@@ -81,11 +70,11 @@ void parse_args(int argc, char **argv, struct bench_opts *o)
 			fputs(usage, stdout);
 			exit(0);
 		} else if (c == 'n') {
-			o->runs = number("--runs", optarg, MAX_RUNS);
+			o->runs = (int)parse_number("--runs", optarg, 1, MAX_RUNS);
 		} else if (c == 'c') {
-			o->count = number("--count", optarg, 1000);
+			o->count = (int)parse_number("--count", optarg, 1, 1000);
 		} else if (c == 'T') {
-			o->vm_timeout = number("--vm-timeout", optarg, 3600);
+			o->vm_timeout = (int)parse_number("--vm-timeout", optarg, 1, 3600);
 		} else if (c == 'Q') {
 			o->runs = 3;
 			o->count = 50;

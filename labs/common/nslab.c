@@ -1,16 +1,14 @@
 /* nslab.c - the scaffolding described in nslab.h; not a lesson. */
 #include "nslab.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -243,10 +241,12 @@ bool demo_common_option(int c, struct demo_opts *o)
 	}
 }
 
-void demo_check_opts(const struct demo_opts *o)
+void demo_check_opts(const struct demo_opts *o, const char *extra)
 {
 	char dir[PATH_MAX];
 
+	if (extra)
+		usage_error("unexpected argument '%s'", extra);
 	if (o->hold && o->shell)
 		usage_error("--hold and --shell do not go together: the shell already holds");
 	/* A --pidfile that cannot be written: say so before anything exists. */

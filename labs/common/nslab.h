@@ -60,7 +60,9 @@ struct demo_opts {
 	}
 void demo_begin(const char *prog, const char *usage); /* and the handler */
 bool demo_common_option(int c, struct demo_opts *o);  /* false: the lab's own */
-void demo_check_opts(const struct demo_opts *o);      /* before any setup */
+/* Before any setup: the options agree, and EXTRA, the first argument after
+ * them (argv[optind]; NULL if there is none), is not there. */
+void demo_check_opts(const struct demo_opts *o, const char *extra);
 void write_pidfile(const struct demo_opts *o, pid_t pid);
 void remove_pidfile(const struct demo_opts *o);
 void shell_owns_terminal(void); /* Ctrl-C is an interactive shell's now */

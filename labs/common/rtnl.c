@@ -261,21 +261,3 @@ int rtnl_delete_link(int fd, const char *name)
 	rtnl_str(IFLA_IFNAME, name);
 	return rtnl_ask(fd);
 }
-
-void parse_subnet(const char *s, const char *example, struct in_addr *one, struct in_addr *two)
-{
-	char ip[INET_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	uint32_t net;
-
-	if (!slash || strcmp(slash, "/24") != 0 || (size_t)(slash - s) >= sizeof ip)
-		usage_error("--subnet takes A.B.C.0/24, not '%s'", s);
-	snprintf(ip, sizeof ip, "%.*s", (int)(slash - s), s);
-	if (inet_pton(AF_INET, ip, one) != 1 || (ntohl(one->s_addr) & 0xff) != 0)
-		usage_error("--subnet takes A.B.C.0/24, not '%s'", s);
-	net = ntohl(one->s_addr);
-	if (net >> 24 == 0 || net >> 24 == 127 || net >> 24 >= 224)
-		usage_error("--subnet %s is not a usable unicast range (try %s)", s, example);
-	one->s_addr = htonl(net | 1);
-	two->s_addr = htonl(net | 2);
-}

@@ -50,9 +50,4 @@ void rtnl_wait_up(int fd, const char *name);
  * IFF_UP: `ip addr add` and `ip link set up`; the demo dies if refused. */
 void rtnl_address_up(int fd, const char *name, const struct in_addr *addr);
 int rtnl_delete_link(int fd, const char *name); /* RTM_DELLINK: 0 or -errno */
-
-/* --subnet S of Labs 04 and 11: "A.B.C.0/24" and nothing else, a unicast
- * range, its .1 into ONE and .2 into TWO; else a usage error (exit 2),
- * which suggests EXAMPLE. */
-void parse_subnet(const char *s, const char *example, struct in_addr *one, struct in_addr *two);
 #endif
