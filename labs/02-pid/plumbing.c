@@ -4,6 +4,7 @@
  */
 #include "plumbing.h"
 #include "../common/args.h"
+#include "../common/textfile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -57,41 +58,12 @@ int count_proc_pids(void)
 	return n;
 }
 
-/* A child of PARENT, found by reading every /proc/N/stat for its parent's
- * PID (field 4, after the command name in parentheses); 0 if none. */
-static pid_t find_child_of(pid_t parent)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	pid_t found = 0;
-
-	if (!d)
-		return 0;
-	while (!found && (e = readdir(d))) {
-		char path[300];
-		char buf[512];
-		char *p;
-		int ppid;
-		FILE *f;
-
-		if (!isdigit((unsigned char)e->d_name[0]))
-			continue;
-		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-		if (!(f = fopen(path, "r")))
-			continue; /* it exited while we looked: fine */
-		if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')) &&
-		    sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == parent)
-			found = (pid_t)atoi(e->d_name);
-		fclose(f);
-	}
-	closedir(d);
-	return found;
-}
-
 /* PID's child's child..., GENERATIONS down (each has one); 0 if none. */
 pid_t descendant(pid_t pid, int generations)
 {
+	pid_t child;
+
 	while (generations-- > 0 && pid > 0)
-		pid = find_child_of(pid);
+		pid = proc_children(pid, &child, 1) == 1 ? child : 0;
 	return pid;
 }

@@ -19,8 +19,7 @@ static int family(pid_t root, pid_t *out, int max, const char *comm, pid_t *foun
 	char path[64];
 	char name[32];
 	int n = 1;
-	int pid;
-	FILE *f;
+	int more;
 
 	out[0] = root;
 	*found = 0;
@@ -28,12 +27,8 @@ static int family(pid_t root, pid_t *out, int max, const char *comm, pid_t *foun
 		snprintf(path, sizeof path, "/proc/%d/comm", (int)out[i]);
 		if (i > 0 && file_line(path, name, sizeof name) && strcmp(name, comm) == 0)
 			*found = out[i];
-		snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)out[i], (int)out[i]);
-		f = fopen(path, "re");
-		while (f && n < max && fscanf(f, "%d", &pid) == 1)
-			out[n++] = pid;
-		if (f)
-			fclose(f);
+		if ((more = proc_children(out[i], out + n, max - n)) > 0)
+			n += more;
 	}
 	return n;
 }

@@ -100,6 +100,22 @@ bool status_field(pid_t pid, const char *key, char *buf, size_t len)
 	return false;
 }
 
+int proc_children(pid_t pid, pid_t *out, int max)
+{
+	char path[64];
+	int n = 0;
+	int child;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (n < max && fscanf(f, "%d", &child) == 1)
+		out[n++] = (pid_t)child;
+	fclose(f);
+	return n;
+}
+
 int write_text(const char *path, const char *text)
 {
 	size_t len = strlen(text);

@@ -1,6 +1,6 @@
 /* textfile.h - the small text files the kernel offers under /proc, /sys
  * and in a cgroup: a line, a number, a key's value, a field of
- * /proc/PID/status; and one write.  Plumbing shared by Labs 02, 05, 07,
+ * /proc/PID/status, a process's children; and one write.  Plumbing shared by Labs 02, 05, 07,
  * 08, 11 and 12 and tools/nsinfo, not a lesson. */
 #ifndef NSLAB_TEXTFILE_H
 #define NSLAB_TEXTFILE_H
@@ -27,6 +27,11 @@ long long file_key(const char *path, const char *key);
  * process), as words, as file_line() gives them: "4321 1".  False, errno
  * set, if the file or the line is missing. */
 bool status_field(pid_t pid, const char *key, char *buf, size_t len);
+
+/* The children of PID (of its main thread) that the kernel lists in
+ * /proc/PID/task/PID/children, up to MAX into OUT: how many; -1 if the
+ * file cannot be read (the process is gone). */
+int proc_children(pid_t pid, pid_t *out, int max);
 
 /* TEXT to PATH in one write(), as /proc and cgroup files want it.  0, or
  * the errno: a cgroup file refuses a value in write(), not in open(). */
