@@ -22,8 +22,8 @@
 static struct demo_opts opts;
 static const char *hostname = "nslab-uts";
 static const char *domainname;
-static int to_child[2]; /* one byte each way; EOF means "done" */
-static int to_parent[2];
+static int to_child[2];	 /* the sync pipes, one each way: */
+static int to_parent[2]; /* a byte says "go on", EOF "done" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 /* Steps 3 and 4 run here, in the child, inside the new UTS namespace. */

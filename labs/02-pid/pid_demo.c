@@ -33,7 +33,8 @@ static int ready[2];
 static int done[2];
 static int check[2]; /* step 4 */
 /* Level K runs on stacks[K-1] and clones level K+1 (or the middle process)
- * onto stacks[K], never onto the one it runs on: its live frames are there. */
+ * onto stacks[K], never onto the one it runs on: its live frames are there.
+ * NEST_MAX (plumbing.h) is the kernel's limit: 32 nested PID namespaces. */
 static char stacks[NEST_MAX + 1][STACK_SIZE] __attribute__((aligned(16)));
 
 /* With --mount-proc the innermost level also gets a mount namespace. */
@@ -241,7 +242,6 @@ int main(int argc, char **argv)
 	pid_t inner;
 	pid_t sleeper = 0;
 	char byte;
-	char cmd[3][80];
 
 	parse_args(argc, argv, &opts, &mount_proc, &nest);
 	on_die(cleanup);
@@ -273,12 +273,8 @@ int main(int argc, char **argv)
 		if ((sleeper = show_host_view(inner)) > 0 && (sleeper_fd = pidfd_for(sleeper)) < 0)
 			die(errno, "pidfd_open(%d)", (int)sleeper);
 		write_pidfile(&opts, inner);
-		snprintf(cmd[0], 80, "sudo grep NSpid /proc/%d/status", (int)inner);
-		snprintf(cmd[1], 80, "sudo lsns -t pid -p %d", (int)inner);
-		snprintf(cmd[2], 80, "sudo nsenter -t %d -p%s ps -ef", (int)inner,
-			 mount_proc ? " -m" : "");
 		if (opts.hold)
-			hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], NULL });
+			hold_commands(child, inner, mount_proc);
 		if (opts.shell)
 			shell_owns_terminal();
 	}

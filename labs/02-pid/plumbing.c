@@ -1,6 +1,6 @@
 /*
- * plumbing.c - Lab 02's plumbing, not the lesson: the command line and
- * reading /proc files (declared in plumbing.h).
+ * plumbing.c - Lab 02's plumbing, not the lesson: the command line,
+ * reading /proc files and the --hold commands (declared in plumbing.h).
  */
 #include "plumbing.h"
 #include "../common/args.h"
@@ -62,8 +62,25 @@ int count_proc_pids(void)
 pid_t descendant(pid_t pid, int generations)
 {
 	pid_t child;
+	int n;
 
-	while (generations-- > 0 && pid > 0)
-		pid = proc_children(pid, &child, 1) == 1 ? child : 0;
+	while (generations-- > 0 && pid > 0) {
+		if ((n = proc_children(pid, &child, 1)) < 0)
+			die_hint(errno,
+				 "the kernel keeps that list only with CONFIG_PROC_CHILDREN "
+				 "(Debian's and Ubuntu's kernels have it)",
+				 "reading /proc/%d/task/%d/children", (int)pid, (int)pid);
+		pid = n == 1 ? child : 0;
+	}
 	return pid;
+}
+
+void hold_commands(pid_t child, pid_t inner, bool mount_proc)
+{
+	char cmd[3][80];
+
+	snprintf(cmd[0], 80, "sudo grep NSpid /proc/%d/status", (int)inner);
+	snprintf(cmd[1], 80, "sudo lsns -t pid -p %d", (int)inner);
+	snprintf(cmd[2], 80, "sudo nsenter -t %d -p%s ps -ef", (int)inner, mount_proc ? " -m" : "");
+	hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], NULL });
 }

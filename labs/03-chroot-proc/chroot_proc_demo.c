@@ -45,8 +45,8 @@ static const char sh_script[] = "[ \"$1\" = quiet ] || ps -e -o pid,user,comm; "
 static struct demo_opts opts;
 static bool hold_before_mount;
 static char rootfs[PATH_MAX];
-static int to_child[2]; /* one byte at a time; EOF means "done" */
-static int to_parent[2];
+static int to_child[2];	 /* the sync pipes, one each way: */
+static int to_parent[2]; /* a byte says "go on", EOF "done" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 static int count_entries(const char *dir)

@@ -6,7 +6,7 @@
 #include <limits.h>
 
 /* --rootfs DIR into *ROOTFS, --hold-before-mount, and the common options;
- * or exit 2. */
+ * a wrong one is a usage error (exit 2). */
 void parse_args(int argc, char **argv, struct demo_opts *opts, const char **rootfs,
 		bool *hold_before_mount);
 

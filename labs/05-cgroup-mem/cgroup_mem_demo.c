@@ -7,6 +7,7 @@
  * cgroup.procs moves a process in.  This is cgroup v2, the one tree of
  * Ubuntu 22.04+ and Debian 11+; `if (v1)` lines call cgroup_v1.c.
  */
+#include "../common/args.h"
 #include "../common/cgroup.h"
 #include "../common/mountinfo.h"
 #include "../common/nslab.h"
@@ -34,7 +35,7 @@ static const char *parent_opt;
 static bool v1;		    /* memory is on cgroup v1 */
 static bool created;	    /* cg exists */
 static bool enabled_memory; /* we wrote +memory */
-static char root[PATH_MAX]; /* the hierarchy's */
+static char root[PATH_MAX]; /* the hierarchy's mount point */
 static char parent[PATH_MAX];
 static char cg[PATH_MAX + 32];
 static pid_t child;

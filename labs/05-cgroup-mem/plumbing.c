@@ -1,8 +1,7 @@
 /*
- * plumbing.c - Lab 05's plumbing, not its lesson (plumbing.h): --shell and
- * --hold, the counters shown in step 6, and small helpers:
- * sizes such as "32M", reading a number or a "key value" line from a cgroup
- * file, looking for child cgroups.  A student may skip it.
+ * plumbing.c - Lab 05's plumbing, not its lesson (declared in plumbing.h):
+ * the cgroup2 mounts and --parent, --shell and --hold, the counters shown
+ * in step 6.  A student may skip it.
  */
 #include "plumbing.h"
 #include "cgroup_v1.h"

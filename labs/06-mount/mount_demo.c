@@ -38,10 +38,11 @@ static char kept_at[PATH_MAX + 8];
 static char child_table[64]; /* /proc/CHILD/mountinfo */
 static pid_t child;
 static pid_t prisoner;
-static int prisoner_fd = -1; /* pidfds: how we signal them */
+/* The prisoner and the janitor, held by pidfds: how we signal them. */
+static int prisoner_fd = -1;
 static int janitor_fd = -1;
-static int to_child[2]; /* one byte at a time; EOF means "done" */
-static int to_parent[2];
+static int to_child[2];	 /* the sync pipes, one each way: */
+static int to_parent[2]; /* a byte says "go on", EOF "done" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 /* A byte to TO ("go on", "done"), then one from FROM; false: the other is gone. */

@@ -5,7 +5,8 @@
  *   - reading a mount table, /proc/PID/mountinfo, one line a mount;
  *   - the scratch directory, and the janitor that removes it when the demo
  *     itself cannot (SIGKILL);
- *   - two small helpers: sorted directory listings, and "same file?".
+ *   - a forked child's start, the --hold commands, and two questions:
+ *     "same file?" and "is PID's root this directory?".
  */
 #include "plumbing.h"
 #include "../common/mountinfo.h"

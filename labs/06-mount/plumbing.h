@@ -1,5 +1,6 @@
 /* plumbing.h - Lab 06's plumbing (plumbing.c): the command line, mount
- * tables, the scratch directory and its janitor; not the lesson. */
+ * tables, the scratch directory and its janitor, the --hold commands, and
+ * small questions about files and processes; not the lesson. */
 #ifndef MOUNT_PLUMBING_H
 #define MOUNT_PLUMBING_H
 #include "../common/nslab.h"

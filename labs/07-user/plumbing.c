@@ -1,7 +1,7 @@
 /*
  * plumbing.c - Lab 07's plumbing, not the lesson: the command line,
- * counting capability bits, and what to tell a student when the kernel
- * will not give an ordinary user a user namespace.
+ * counting capability bits, what to tell a student when the kernel will
+ * not give an ordinary user a user namespace, and the --hold commands.
  * The functions are declared in plumbing.h.
  */
 #include "plumbing.h"
@@ -168,4 +168,16 @@ noreturn void refused(int err, const char *call)
 			"    seccomp filter forbids new namespaces, or a chroot?): try the VM\n");
 	}
 	die_exit();
+}
+
+void hold_commands(pid_t child, const char *sudo)
+{
+	char cmd[4][128];
+
+	snprintf(cmd[0], 128, "cat /proc/%d/uid_map /proc/%d/gid_map", (int)child, (int)child);
+	snprintf(cmd[1], 128, "grep -E '^(Uid|Gid|CapEff)' /proc/%d/status", (int)child);
+	snprintf(cmd[2], 128, "%slsns -t user", sudo);
+	snprintf(cmd[3], 128, "%snsenter --preserve-credentials --user --uts -t %d hostname", sudo,
+		 (int)child);
+	hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], NULL });
 }

@@ -25,8 +25,8 @@
 static struct demo_opts opts;
 static const char *hostname = "nslab-user";
 static const char secret[] = "/etc/shadow"; /* mode 0640, root:shadow: not ours */
-static int to_child[2];			    /* one byte each way; EOF means "done" */
-static int to_parent[2];
+static int to_child[2];			    /* the sync pipes, one each way: */
+static int to_parent[2];		    /* a byte says "go on", EOF "done" */
 static pid_t child;
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
@@ -207,7 +207,6 @@ int main(int argc, char **argv)
 	int status;
 	char byte;
 	char map[64];
-	char cmd[4][128];
 	/* Run by root, its processes are root's: lsns and nsenter need sudo. */
 	const char *sudo = getuid() == 0 ? "sudo " : "";
 
@@ -251,17 +250,8 @@ int main(int argc, char **argv)
 	if (read(to_parent[0], &byte, 1) == 1) {
 		seen_from_the_host();
 		write_pidfile(&opts, child);
-		if (opts.hold) { /* the commands to try, the child's PID filled in */
-			snprintf(cmd[0], 128, "cat /proc/%d/uid_map /proc/%d/gid_map", (int)child,
-				 (int)child);
-			snprintf(cmd[1], 128, "grep -E '^(Uid|Gid|CapEff)' /proc/%d/status",
-				 (int)child);
-			snprintf(cmd[2], 128, "%slsns -t user", sudo);
-			snprintf(cmd[3], 128,
-				 "%snsenter --preserve-credentials --user --uts -t %d hostname",
-				 sudo, (int)child);
-			hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], NULL });
-		}
+		if (opts.hold)
+			hold_commands(child, sudo);
 		if (opts.shell) {
 			note("a shell runs inside; try `id`, `hostname`, `cat /proc/self/uid_map`, `exit`");
 			shell_owns_terminal();

@@ -40,9 +40,9 @@ static int host_q = -1;		  /* the host's System V queue, until removed */
 static mqd_t host_mq = (mqd_t)-1; /* the host's POSIX queue, until unlinked */
 /* Small queues: every queue counts against its user's RLIMIT_MSGQUEUE. */
 static struct mq_attr small = { .mq_maxmsg = 4, .mq_msgsize = 64 };
-static long shmem_with; /* Shmem (kB) while the inside segment exists */
-static int to_child[2]; /* one byte each way; EOF means "done" */
-static int to_parent[2];
+static long shmem_with;	 /* Shmem (kB) while the inside segment exists */
+static int to_child[2];	 /* the sync pipes, one each way: */
+static int to_parent[2]; /* a byte says "go on", EOF "done" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 /* A System V message is a type (a positive long) followed by the bytes. */

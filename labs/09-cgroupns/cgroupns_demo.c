@@ -37,8 +37,8 @@ static struct hierarchy {
 static int nh;
 static struct demo_opts opts;
 static pid_t child;
-static int to_child[2]; /* one byte each way; EOF means "done" */
-static int to_parent[2];
+static int to_child[2];	 /* the sync pipes, one each way: a byte says */
+static int to_parent[2]; /* "go on" ("s": exec the shell), EOF "done" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 /* Step 1: every cgroup mount is a line of /proc/self/mountinfo.  Our cgroup

@@ -1,6 +1,6 @@
 /*
- * plumbing.c - Lab 10's command line, how it prints times, and the /proc
- * files it reads.  Not the lesson: time_demo.c is.
+ * plumbing.c - Lab 10's command line, how it prints times, the /proc files
+ * it reads, and the --hold commands.  Not the lesson: time_demo.c is.
  */
 #include "plumbing.h"
 
@@ -126,4 +126,16 @@ bool offsets_seen(const char *file, long long offset, char *seen, size_t size)
 	}
 	fclose(f);
 	return ours == 2;
+}
+
+void hold_commands(pid_t child, const char *offsets_file)
+{
+	char cmd[4][96];
+
+	snprintf(cmd[0], 96, "cat /proc/uptime; sudo nsenter -t %d -T cat /proc/uptime",
+		 (int)child);
+	snprintf(cmd[1], 96, "date; sudo nsenter -t %d -T date", (int)child);
+	snprintf(cmd[2], 96, "cat %s", offsets_file);
+	snprintf(cmd[3], 96, "sudo lsns -t time -p %d", (int)child);
+	hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], NULL });
 }

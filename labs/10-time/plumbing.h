@@ -1,5 +1,6 @@
 /* plumbing.h - Lab 10's plumbing (plumbing.c): the command line, how times
- * are printed, and the reading of /proc files; not the lesson. */
+ * are printed, the reading of /proc files and the --hold commands; not the
+ * lesson. */
 #ifndef TIME_PLUMBING_H
 #define TIME_PLUMBING_H
 #include "../common/nslab.h"
@@ -20,4 +21,6 @@ struct text ns_link(const char *path);
  * boottime 864000"); true if both clocks have OFFSET seconds.  (It shows
  * the namespace of CHILD's children: CHILD's own.) */
 bool offsets_seen(const char *file, long long offset, char *seen, size_t size);
+/* --hold: wait, showing the commands that look at CHILD's clocks. */
+void hold_commands(pid_t child, const char *offsets_file);
 #endif

@@ -30,8 +30,8 @@ static struct demo_opts opts;
 static long long offset = 10 * 86400; /* seconds, for both clocks */
 static pid_t child;
 static char offsets_file[64]; /* /proc/CHILD/timens_offsets */
-static int to_child[2];	      /* one byte each way; EOF means "done" */
-static int to_parent[2];
+static int to_child[2];	      /* the sync pipes, one each way: */
+static int to_parent[2];      /* a byte says "go on", EOF "done" */
 static char child_stack[1024 * 1024] __attribute__((aligned(16)));
 
 /* One look at the clocks, in nanoseconds (/proc/uptime has hundredths). */
@@ -155,6 +155,7 @@ static int show_host_view(void)
 	inside = ns_link(path);
 	step(6, "host: the child's namespace from outside, and our own clocks");
 	note("%s -> %s, our time_for_children; ours is %s", path, inside.s, mine.s);
+	/* timens_offsets shows the namespace of CHILD's children: CHILD's own. */
 	if (!offsets_seen(offsets_file, offset, seen, sizeof seen) ||
 	    strcmp(inside.s, mine.s) == 0) {
 		result("host:    the child is NOT in a time namespace of its own (%s)", seen);
@@ -192,7 +193,6 @@ int main(int argc, char **argv)
 	int status;
 	int code = 0;
 	char byte;
-	char cmd[4][96];
 
 	parse_args(argc, argv, &opts, &offset);
 	host = read_clocks();
@@ -264,13 +264,8 @@ int main(int argc, char **argv)
 		code = show_host_view();
 		code = show_offsets_frozen() ? EXIT_RUNTIME : code;
 		write_pidfile(&opts, child);
-		snprintf(cmd[0], 96, "cat /proc/uptime; sudo nsenter -t %d -T cat /proc/uptime",
-			 (int)child);
-		snprintf(cmd[1], 96, "date; sudo nsenter -t %d -T date", (int)child);
-		snprintf(cmd[2], 96, "cat %s", offsets_file);
-		snprintf(cmd[3], 96, "sudo lsns -t time -p %d", (int)child);
 		if (opts.hold)
-			hold(child, (const char *const[]){ cmd[0], cmd[1], cmd[2], cmd[3], NULL });
+			hold_commands(child, offsets_file);
 		if (opts.shell) {
 			note("a shell runs inside; try `cat /proc/uptime`, `uptime`, `date`, then `exit`");
 			shell_owns_terminal();

@@ -182,6 +182,9 @@ static int child_main(void *arg)
 		die(errno, "mount(\"proc\", \"proc\", \"proc\")");
 	if (mount("nslab-tmp", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m") != 0)
 		die(errno, "mount(\"nslab-tmp\", \"tmp\", \"tmpfs\")");
+	/* A tmpfs on dev, the host's null, zero, full, random, urandom and tty
+	 * bound onto empty files in it (plumbing.c: binds, as a user namespace
+	 * may not mknod). */
 	make_dev();
 	step(9, "child: mount(\"/\", MS_REC|MS_PRIVATE); the rootfs bound onto itself, read-only;");
 	note("proc, tmpfs on /tmp, and a /dev of its own (a tmpfs) - see Labs 02, 03 and 06");

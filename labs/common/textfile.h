@@ -1,7 +1,7 @@
 /* textfile.h - the small text files the kernel offers under /proc, /sys
  * and in a cgroup: a line, a number, a key's value, a field of
- * /proc/PID/status, a process's children; and one write.  Plumbing shared by Labs 02, 05, 07,
- * 08, 11 and 12 and tools/nsinfo, not a lesson. */
+ * /proc/PID/status, a process's children; and one write.  Plumbing shared
+ * by Labs 02, 05, 07, 08, 11 and 12 and tools/nsinfo, not a lesson. */
 #ifndef NSLAB_TEXTFILE_H
 #define NSLAB_TEXTFILE_H
 #include <stdbool.h>
