@@ -138,7 +138,8 @@ static int child_main(void *arg)
 	note("mounted from inside our PID namespace, it shows only our processes");
 
 	if (opts.shell) {
-		note("exec /bin/sh as PID 1; try `ps`, `ls /proc`, `mount`, then `exit`");
+		step(7, "execl(\"/bin/sh\") as PID 1, a shell for you");
+		note("try `ps`, `ls /proc`, `mount`, then `exit`");
 		if (write(to_parent[1], "x", 1) != 1) /* "ready" */
 			die(errno, "write(sync pipe)");
 		/* Wait for EOF, so the host has looked in before sh may end. */
