@@ -235,6 +235,21 @@ hide_tools() {
 	fi
 }
 
+@test "doctor: 'child lists: yes' exactly when the kernel lists a process's children; without them Lab 02 cannot run" {
+	local listed
+	run "$DOCTOR"
+	# sh's list of children, read by the child it lists: cat's own PID.
+	# shellcheck disable=SC2016 # the inner shell's $$
+	listed=$(sh -c 'cat "/proc/$$/task/$$/children" 2>/dev/null & wait')
+	if [[ "$listed" =~ ^[0-9]+\ ?$ ]]; then
+		[ "$(field "child lists")" = "yes (/proc/PID/task/PID/children)" ]
+	else
+		[ "$(field "child lists")" = "no (CONFIG_PROC_CHILDREN)" ]
+		[[ "$(lab_line 02)" == *"cannot run: "*"CONFIG_PROC_CHILDREN"* ]]
+		[[ "$(lab_line 12)" == *"the container's memory row"* ]]
+	fi
+}
+
 @test "doctor: 'KVM: yes' only where the CPU offers vmx or svm and /dev/kvm opens, as vm-boot decides" {
 	run "$DOCTOR"
 	local kvm
