@@ -88,6 +88,10 @@ static bool tree_memory(pid_t pid, const char *comm, double *pss, double *rss, d
 
 const char *container_memory(char *const argv[], samples *s, int rounds)
 {
+	/* Without the kernel's lists of children the container's processes
+	 * cannot be found: say so, not "did not start" after 10 s. */
+	if (proc_children(getpid(), NULL, 0) < 0)
+		return "no /proc/PID/task/PID/children (CONFIG_PROC_CHILDREN)";
 	for (int r = 0; r < rounds && !nslab_interrupted; r++) {
 		pid_t pid = start(argv, -1, true);
 		bool ok = tree_memory(pid, "sleep", &s[0][r], &s[1][r], &s[2][r]);
