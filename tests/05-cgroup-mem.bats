@@ -129,6 +129,19 @@ peak_file() {
 	[ ! -d "$cg" ]
 }
 
+@test "cgroup: a limit a page short of 1 GiB reads back below 1024 MiB, never rounded up to it" {
+	require_root
+	local page want
+	page=$(getconf PAGESIZE)
+	want=$(((1024 * 1024 * 1024 - 1) / page * page))
+	run -0 "$CGROUP_DEMO" --limit $((1024 * 1024 * 1024 - 1)) --alloc 8K --step 4K
+	# The bytes are the limit file's (the tests above read it themselves);
+	# the size beside them is cut, not rounded, to a tenth.
+	[[ "$output" == *"it reads back $want (1023.9 MiB)"* ]]
+	[[ "$output" == *"the kernel rounded the limit down to whole pages"* ]]
+	[[ "$output" != *"1024.0 MiB"* ]]
+}
+
 @test "cgroup: under the limit the child exits 0 and oom_kill stays 0 (the control run)" {
 	require_root
 	start_held "$CGROUP_DEMO" --limit 32M --alloc 8M

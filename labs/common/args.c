@@ -72,12 +72,14 @@ unsigned long long parse_size(const char *opt, const char *s, const char *exampl
 
 void fmt_size(unsigned long long n, char *buf, size_t len)
 {
+	/* Tenths cut off, never rounded up: 1,073,737,728 bytes (a page short
+	 * of 1 GiB) is "1023.9 MiB", not a "1024.0 MiB" that hides the page. */
 	if (n >= GiB)
-		snprintf(buf, len, "%.1f GiB", (double)n / GiB);
+		snprintf(buf, len, "%llu.%llu GiB", n / GiB, n % GiB * 10 / GiB);
 	else if (n >= MiB)
-		snprintf(buf, len, "%.1f MiB", (double)n / MiB);
+		snprintf(buf, len, "%llu.%llu MiB", n / MiB, n % MiB * 10 / MiB);
 	else
-		snprintf(buf, len, "%.0f KiB", (double)n / KiB);
+		snprintf(buf, len, "%llu KiB", n / KiB);
 }
 
 void parse_subnet(const char *s, const char *example, struct in_addr *one, struct in_addr *two)

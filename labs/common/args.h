@@ -18,7 +18,8 @@ long long parse_number(const char *opt, const char *s, long long min, long long 
  * of 1024), from MIN to MAX; EXAMPLE ("32M") shows the form in a message. */
 unsigned long long parse_size(const char *opt, const char *s, const char *example,
 			      unsigned long long min, unsigned long long max);
-/* N bytes for a person: "32.0 MiB", "1.0 GiB", "512 KiB". */
+/* N bytes for a person: "32.0 MiB", "1.0 GiB", "512 KiB", cut (not
+ * rounded) to the digit shown. */
 void fmt_size(unsigned long long n, char *buf, size_t len);
 
 /* --subnet S of Labs 04 and 11: "A.B.C.0/24" and nothing else, a unicast
