@@ -58,14 +58,16 @@ int count_proc_pids(void)
 	return n;
 }
 
-/* PID's child's child..., GENERATIONS down (each has one); 0 if none. */
+/* PID's child's child..., GENERATIONS down (each has one); 0 if none,
+ * or if one of them is gone. */
 pid_t descendant(pid_t pid, int generations)
 {
 	pid_t child;
 	int n;
 
 	while (generations-- > 0 && pid > 0) {
-		if ((n = proc_children(pid, &child, 1)) < 0)
+		if ((n = proc_children(pid, &child, 1)) < 0 &&
+		    access("/proc/thread-self/children", F_OK) != 0)
 			die_hint(errno,
 				 "the kernel keeps that list only with CONFIG_PROC_CHILDREN "
 				 "(Debian's and Ubuntu's kernels have it)",

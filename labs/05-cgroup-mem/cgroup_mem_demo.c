@@ -50,7 +50,8 @@ int write_file(const char *path, const char *s)
 
 	if (fd < 0)
 		return errno;
-	err = write(fd, s, strlen(s)) < 0 ? errno : 0;
+	errno = EIO; /* a short write sets none */
+	err = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : errno;
 	close(fd);
 	return err;
 }
@@ -136,7 +137,7 @@ static void set_limit(void)
 	snprintf(num, sizeof num, "%llu", limit);
 	if ((err = write_file(cgfile("memory.max"), num)) != 0)
 		die(err, "writing %s to %s", num, cgfile("memory.max"));
-	got = file_number(cgfile("memory.max"));
+	got = must_number(cgfile("memory.max"));
 	fmt_size((unsigned long long)got, size, sizeof size);
 	step(3, "write %s to %s; it reads back %lld (%s)", num, name("memory.max"), got, size);
 	if ((unsigned long long)got != limit)
@@ -184,7 +185,7 @@ static int child_main(void *arg)
 		memset(p, 0xa5, n); /* a mapping costs nothing until it is written */
 		done += n;
 		fmt_size(done, a, sizeof a);
-		fmt_size((unsigned long long)file_number(cgfile("memory.current")), u, sizeof u);
+		fmt_size((unsigned long long)must_number(cgfile("memory.current")), u, sizeof u);
 		note("allocated %-10s cgroup %s: %s", a, name("memory.current"), u);
 	}
 	result("child:   allocated all %s and exits normally", a);

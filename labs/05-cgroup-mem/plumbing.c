@@ -120,6 +120,8 @@ void note_counters(const char *cg, bool v1, char *peak, size_t len)
 	}
 	bytes = file_number(
 		in_cg(p, sizeof p, cg, v1 ? "memory.max_usage_in_bytes" : "memory.peak"));
+	if (bytes < 0 && (v1 || errno != ENOENT))
+		die(errno, "reading %s", p);
 	if (bytes < 0) {
 		snprintf(peak, len, "n/a");
 		note("memory.peak: n/a (this kernel has no such file; it came with Linux 5.19)");

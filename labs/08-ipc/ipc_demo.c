@@ -183,7 +183,8 @@ static bool look_from_host(void)
 		die(errno, "msgctl(%d, IPC_STAT)", host_q);
 	if (mq_getattr(host_mq, &a) != 0)
 		die(errno, "mq_getattr(\"%s\")", mq_name);
-	shmem_with = file_key("/proc/meminfo", "Shmem");
+	if ((shmem_with = file_key("/proc/meminfo", "Shmem")) < 0)
+		die(ENOENT, "reading Shmem in /proc/meminfo");
 	step(6, "host: shmget(0x%08x, 0, 0) -> %s; msgctl(%d, IPC_STAT); mq_getattr()", key,
 	     shm < 0 ? "ENOENT" : "a segment", host_q);
 	note("queue %d holds %lu message(s), the last sent by PID %d (this demo)", host_q,

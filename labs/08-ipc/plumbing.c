@@ -104,6 +104,8 @@ long shmem_wait_fall(long from, long fall)
 	for (int i = 0; i < 100 && from - now < fall && !nslab_interrupted; i++)
 		if (nanosleep(&tick, NULL) == 0)
 			now = file_key("/proc/meminfo", "Shmem");
+	if (now < 0) /* else "freed" would be measured against -1 */
+		die(ENOENT, "reading Shmem in /proc/meminfo");
 	return now;
 }
 

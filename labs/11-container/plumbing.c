@@ -82,7 +82,8 @@ void hand_down(const char *parent, const char *ctrls, char *added, size_t len)
 
 	*added = '\0';
 	snprintf(path, sizeof path, "%s/cgroup.subtree_control", parent);
-	file_line(path, have, sizeof have);
+	if (!file_line(path, have, sizeof have))
+		die(errno, "reading %s", path);
 	for (const char *const *c = (const char *const[]){ "memory", "pids", NULL }; *c; c++)
 		if (strstr(ctrls, *c) && !has_word(have, *c, ' '))
 			snprintf(added + strlen(added), len - strlen(added), "%s+%s",

@@ -1,6 +1,7 @@
 /* textfile.c - reading and writing the kernel's small text files; see
  * textfile.h. */
 #include "textfile.h"
+#include "nslab.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,8 @@ static void squeeze(const char *in, char *out, size_t len)
 		if (*in && *in != '\n')
 			*o++ = ' ';
 	}
+	if (o > out && o[-1] == ' ') /* cut off at a blank: no word follows */
+		o--;
 	*o = '\0';
 }
 
@@ -57,10 +60,29 @@ bool file_line(const char *path, char *buf, size_t len)
 long long file_number(const char *path)
 {
 	char buf[64];
+	char *end;
+	long long n;
 
 	if (!file_line(path, buf, sizeof buf))
 		return -1;
-	return strcmp(buf, "max") == 0 ? LLONG_MAX : strtoll(buf, NULL, 10);
+	if (strcmp(buf, "max") == 0)
+		return LLONG_MAX;
+	errno = 0;
+	n = strtoll(buf, &end, 10);
+	if (end == buf || *end || n < 0 || errno) {
+		errno = EINVAL; /* empty, or not one number from 0 up */
+		return -1;
+	}
+	return n;
+}
+
+long long must_number(const char *path)
+{
+	long long n = file_number(path);
+
+	if (n < 0)
+		die(errno, "reading a number from %s", path);
+	return n;
 }
 
 long long file_key(const char *path, const char *key)
@@ -84,20 +106,23 @@ bool status_field(pid_t pid, const char *key, char *buf, size_t len)
 	char path[64];
 	char line[512];
 	size_t klen = strlen(key);
+	bool found = false;
 	FILE *f;
 
 	buf[0] = '\0';
 	snprintf(path, sizeof path, pid ? "/proc/%d/status" : "/proc/self/status", (int)pid);
 	if (!(f = fopen(path, "re")))
 		return false;
-	while (!buf[0] && fgets(line, sizeof line, f))
-		if (strncmp(line, key, klen) == 0 && line[klen] == ':')
+	while (!found && fgets(line, sizeof line, f)) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
 			squeeze(line + klen + 1, buf, len);
+			found = true;
+		}
+	}
 	fclose(f);
-	if (buf[0])
-		return true;
-	errno = ENOENT;
-	return false;
+	if (!found)
+		errno = ENOENT;
+	return found;
 }
 
 int proc_children(pid_t pid, pid_t *out, int max)

@@ -14,9 +14,13 @@
  * errno set, if PATH cannot be read. */
 bool file_line(const char *path, char *buf, size_t len);
 
-/* The number in PATH; "max", a cgroup's "no limit", is LLONG_MAX.  -1 if
- * PATH cannot be read. */
+/* The number in PATH; "max", a cgroup's "no limit", is LLONG_MAX.  -1,
+ * errno set, if PATH cannot be read or holds no number from 0 up. */
 long long file_number(const char *path);
+
+/* The same, for a file that must be there (our cgroup's): on failure the
+ * program dies, naming PATH. */
+long long must_number(const char *path);
 
 /* The number after KEY in a file of "KEY value" lines (memory.events) or
  * "KEY: value" lines (/proc/meminfo, in kB there).  -1 if the file or the
