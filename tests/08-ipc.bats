@@ -281,6 +281,12 @@ story() { sed -n "$1" "$HELD_LOG" | head -1; }
 	after=$(shmem_kb)
 	echo "Shmem: $with kB with the segment, $after kB after"
 	grep -q '^==> gone:    the 64 MiB segment was freed with its namespace$' "$HELD_LOG"
+	# Step 7's own figures show (nearly) the whole segment gone, as the
+	# page says, not a reading taken halfway through the freeing.
+	local before_kb after_kb
+	read -r before_kb after_kb < <(sed -n 's/^\[7\] .*Shmem in \/proc\/meminfo: \([0-9]*\) kB -> \([0-9]*\) kB$/\1 \2/p' "$HELD_LOG")
+	[ -n "$after_kb" ] || fail "no step 7 figures in the log"
+	[ $((before_kb - after_kb)) -ge $((48 * 1024)) ] || fail "step 7: $before_kb kB -> $after_kb kB"
 	# The namespace itself is gone too.
 	gone "$HELD_PID"
 }
