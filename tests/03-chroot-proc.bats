@@ -93,6 +93,20 @@ proc_mounted_in() {
 	[ "$(mount_state)" = "$before" ]
 }
 
+@test "chroot: a rootfs whose /proc already holds files makes step 5's claim false: exit 1, said, nothing left mounted" {
+	require_root
+	local rf=$BATS_TEST_TMPDIR/rf before
+	cp -a "$ROOTFS" "$rf"
+	: >"$rf/proc/stray"
+	before=$(mount_state)
+	run -1 --separate-stderr "$CHROOT_DEMO" --rootfs "$rf"
+	[[ "$output" == *"[5] /proc has 1 entries"* ]]
+	[[ "$output" != *"before mounting proc, /proc is empty"* ]]
+	[[ "$stderr" == *"$rf/proc is not empty before any mount: use a fresh rootfs"* ]]
+	[ "$(mount_state)" = "$before" ]
+	run ! grep -F " $rf/" /proc/self/mountinfo
+}
+
 @test "chroot: during --hold the child's root is the rootfs and its own mount table has proc, nosuid,nodev,noexec" {
 	require_root
 	require_cmd nsenter findmnt

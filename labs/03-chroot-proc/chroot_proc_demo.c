@@ -5,7 +5,7 @@
  * A fresh root filesystem has an empty /proc, because proc is not files
  * on disk but a filesystem the kernel makes when it is mounted; mounted
  * from inside a new PID namespace, it shows only that namespace.  The
- * shell way:  sudo unshare --pid --fork --mount chroot labs/rootfs sh
+ * shell way:  sudo unshare --pid --fork --mount chroot ~/rootfs sh
  * then `ps; mount -t proc proc /proc; ps`.  The steps, as narrated:
  *   1. the root filesystem: labs/rootfs, built by `make` (or --rootfs DIR);
  *   2. clone a child with CLONE_NEWPID | CLONE_NEWNS: PID 1 of a new PID
@@ -92,6 +92,7 @@ static void pass_fd(int fd, int to)
 static int child_main(void *arg)
 {
 	char byte;
+	int entries;
 
 	(void)arg;
 	child_begin();
@@ -118,10 +119,13 @@ static int child_main(void *arg)
 	note("chroot only moves where path lookup starts; a root process can still");
 	note("get out (Lab 06 shows how). Runtimes use pivot_root(2) instead.");
 
-	step(5, "/proc has %d entries: nothing is mounted there yet, so ps sees nothing:",
-	     count_entries("/proc"));
+	entries = count_entries("/proc");
+	step(5, "/proc has %d entries: nothing is mounted there yet, so ps sees nothing:", entries);
 	if (!opts.quiet)
 		run_ps();
+	if (entries != 0) /* a rootfs with files in its proc directory */
+		return claim_failed("%s/proc is not empty before any mount: use a fresh rootfs",
+				    rootfs);
 	result("inside:  before mounting proc, /proc is empty");
 	if (hold_before_mount) { /* "at step 5", then wait for "go on" */
 		if (write(to_parent[1], "x", 1) != 1)
