@@ -6,8 +6,8 @@
  * that root.  unshare(CLONE_NEWCGROUP) makes the cgroup the caller is in
  * at that moment the "/" of the new namespace, so a container reads "0::/"
  * and learns nothing of the host's tree above or beside it; a cgroup file
- * system it mounts shows that subtree alone.  (The shell way: move a shell
- * into a cgroup, then `sudo unshare --cgroup --mount sh`.)
+ * system it mounts shows that subtree alone.  (The shell way, as root: move
+ * into a cgroup, `unshare --cgroup --mount bash`, mount cgroup2 anew.)
  */
 #include "../common/cgroup.h"
 #include "../common/nslab.h"
