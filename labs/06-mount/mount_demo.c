@@ -130,7 +130,7 @@ static int child_main(void *arg)
 	step(4, "child: mount(\"nslab-leak\", \"%s\", \"tmpfs\")", leak_at);
 	if (!take_turns(to_parent[1], to_child[0]))
 		return 1;
-	/* Step 5: what a runtime does before it mounts anything. */
+	/* Step 5, as runtimes do first (runc's default is MS_SLAVE: nothing leaves). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		die(errno, "mount(\"/\", MS_REC|MS_PRIVATE)");
 	mount_tmpfs("nslab-kept", kept_at);
@@ -252,9 +252,9 @@ int main(int argc, char **argv)
 	 * copy of "/" is then a peer of the host's, and mounts cross over. */
 	mount_at(HOST_TABLE, "/", NULL, propagation);
 	step(1, "host: \"/\" in %s: %s", HOST_TABLE, propagation);
-	note("%s: a copy of it would be its peer",
-	     strncmp(propagation, "shared:", 7) == 0 ? "shared, as systemd makes it"
-						     : "not shared here; under systemd it is");
+	note("%s", strncmp(propagation, "shared:", 7) == 0
+			   ? "shared, as systemd makes it: a copy of it would be its peer"
+			   : "not shared here, so a copy is no peer; under systemd it is");
 	make_scratch(); /* (the janitor it starts must not inherit the pipes) */
 	if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(to_parent, O_CLOEXEC) != 0)
 		die(errno, "pipe2()");
