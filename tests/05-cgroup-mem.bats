@@ -307,6 +307,21 @@ peak_file() {
 	[ "$(vmstat_oom_kills)" -ge $((kills_before + 2)) ]
 }
 
+@test "cgroup: in --shell the OOM killer takes a command, not the shell: the end says so, with the shell's status" {
+	require_root
+	local cg
+	# shellcheck disable=SC2016 # for the inner shell
+	run -0 "$CGROUP_DEMO" --shell <<<'{ tail /dev/zero; } 2>/dev/null; echo "tail: $?"; exit 0'
+	[[ "$output" == *"tail: 137"* ]]
+	[[ "$output" == *"[6] the child exited with status 0"* ]]
+	[[ "$output" == *"==> ended:   status 0; the OOM killer killed 1 process(es) inside (peak "* ]]
+	[[ "$output" != *"killed by the OOM killer at the limit"* ]]
+	# The cgroup the narration named is gone.
+	cg=$(sed -n 's/^\[2\] mkdir("\(.*\)")$/\1/p' <<<"$output")
+	[ -n "$cg" ]
+	[ ! -d "$cg" ]
+}
+
 @test "cgroup: a --shell that exits leaving a background job: the job is killed, the cgroup removed" {
 	require_root
 	start_shell_in_cgroup

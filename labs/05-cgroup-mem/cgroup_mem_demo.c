@@ -205,9 +205,12 @@ static void report_end(int status, char *peak, size_t len)
 				   : "the child exited with status %d",
 	     code);
 	note_counters(cg, v1, peak, len);
-	if (kills > 0)
+	if (kills > 0 && code == 128 + SIGKILL)
 		result("ended:   killed by the OOM killer at the limit (oom_kill %lld, peak %s)",
 		       kills, peak);
+	else if (kills > 0) /* --shell: the killer took a command, not the shell */
+		result("ended:   status %d; the OOM killer killed %lld process(es) inside (peak %s)",
+		       code, kills, peak);
 	else
 		result("ended:   status %d, oom_kill %lld: the limit was never reached", code,
 		       kills);

@@ -15,8 +15,7 @@
  *   memory.current, .peak       memory.usage_in_bytes, .max_usage_in_bytes
  *   oom_kill in memory.events   oom_kill in memory.oom_control
  *   cgroup.kill                 a signal to each PID in cgroup.procs
- *   "populated 0" in            cgroup.procs read until it is empty
- *     cgroup.events (POLLPRI)     (v1 sends no notice)
+ *   (then, on both, cgroup.procs is read every 20 ms until it is empty)
  *
  * (v1 also has a "tasks" file, which lists threads; cgroup.procs, which
  * lists processes, exists in both and is the one the lab uses.)

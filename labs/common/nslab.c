@@ -212,9 +212,10 @@ bool demo_common_option(int c, struct demo_opts *o)
 		printf("%s\nCommon options (every lab):\n"
 		       "  -h, --help          show this help and exit\n"
 		       "  -q, --quiet         print only the result lines (==>)\n"
-		       "      --hold          once set up, keep the namespace alive until Ctrl-C,\n"
-		       "                      SIGTERM or Enter, and print commands to inspect it\n"
-		       "      --pidfile FILE  write the namespaced process's host PID to FILE\n"
+		       "      --hold          once set up, keep what the lab made (namespace, cgroup)\n"
+		       "                      until Ctrl-C, SIGTERM or Enter, and print commands to\n"
+		       "                      inspect it\n"
+		       "      --pidfile FILE  write the child's PID, as the host numbers it, to FILE\n"
 		       "      --shell         start an interactive shell inside instead\n"
 		       "\nExit status: the child's status (128+N if killed by signal N),\n"
 		       "1 on a runtime error, 2 on a usage error.\n",
