@@ -157,7 +157,7 @@ static int child_main(void *arg)
 	rtnl_address_up(nl, "lo", NULL);
 	if (with_veth) {
 		rtnl_address_up(nl, "eth0", &ctr_ip);
-		rtnl_wait_up(nl, "eth0"); /* both ends up: a carrier */
+		rtnl_wait_up(nl, "eth0"); /* both ends up, and operational */
 		step(8, "child: RTM_NEWADDR %s/24 on eth0; eth0 and lo up - see Lab 04",
 		     inet_ntoa(ctr_ip));
 	} else {

@@ -196,9 +196,10 @@ int rtnl_link_index(int fd, const char *name)
 	return err ? err : l.index;
 }
 
-/* IFF_UP only asks for a link to be up: the kernel's link watcher turns the
- * carrier and the queueing discipline on a moment later (up to a second
- * later), and drops what is sent before.  Joining the RTNLGRP_LINK group
+/* IFF_UP only asks for a link to be up: the carrier comes on at once, but
+ * the kernel's link watcher turns the operational state and the queueing
+ * discipline on a moment later (up to a second), and drops what is sent
+ * before.  Joining the RTNLGRP_LINK group
  * makes the kernel send FD a message at every change of a link, so we look
  * again only then. */
 void rtnl_wait_up(int fd, const char *name)
