@@ -124,12 +124,13 @@ noreturn void refused(int err, const char *call)
 	fflush(stdout);
 	fprintf(stderr, "%s: %s failed: %s (%s)\n", nslab_prog, call, errname(err), strerror(err));
 	if (err == ENOSPC && max >= 0) {
-		/* Since Linux 4.9 nesting deeper than 32 says ENOSPC too (EUSERS before). */
+		/* Since Linux 4.9 nesting past the limit says ENOSPC too (EUSERS before):
+		 * a new namespace's parent may be at most 32 levels below the initial one. */
 		fprintf(stderr, "    user.max_user_namespaces is %lld: %s\n", max,
 			max == 0
 				? "no user namespace may be created at all"
 				: "that many exist already for this user or namespace,\n"
-				  "    or this one would nest deeper than 32, the kernel's fixed limit");
+				  "    or this one would nest more than 33 deep, the kernel's fixed limit");
 		fprintf(stderr,
 			"    a higher limit: sudo sysctl -w user.max_user_namespaces=10000\n");
 	} else if (denied && debian == 0 && outer_euid() != 0) {
