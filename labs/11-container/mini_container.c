@@ -5,8 +5,8 @@
  * process started with a namespace of every kind, in a cgroup that limits
  * it, on another root filesystem.  Labs 01 to 10 showed the pieces one at
  * a time; here they come together in a runtime's order, each step naming
- * the lab that taught it (walkthrough/11-container.md sets this beside
- * `unshare` and `docker run`).  The steps: 1. a cgroup with limits; 2.
+ * the lab that taught it (walkthrough/11-container.md sets it beside
+ * `unshare`, going-further.md beside `docker run`).  The steps: 1. a cgroup with limits; 2.
  * clone() into new namespaces; 3. the maps of a --rootless run's user
  * namespace; 4. the child into the cgroup; 5. a veth pair; in the child,
  * 6. its cgroup namespace, 7. hostname, 8. network, 9. mounts, 10.
