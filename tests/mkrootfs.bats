@@ -4,6 +4,7 @@
 
 load test_helper
 
+setup_file() { snapshot_before; }
 setup() { DIR=$BATS_TEST_TMPDIR/rootfs; }
 
 # The tree below $1 as the kernel shows it: the type, mode, size and link
@@ -20,6 +21,16 @@ USAGE='Usage: tools/mkrootfs [--from-tar FILE | --from-host] [--quiet] DIR'
 	run -0 "$MKROOTFS" --help
 	[[ "$output" == *"--from-tar"* ]]
 	[[ "$output" == *"busybox"* ]]
+	[[ "$output" == *"--quiet"* ]]
+}
+
+@test "mkrootfs: --quiet builds the same tree and prints nothing" {
+	require_root
+	run -0 "$MKROOTFS" --quiet "$DIR"
+	[ -z "$output" ]
+	[ -f "$DIR/.nslab-rootfs" ]
+	run -0 chroot "$DIR" /bin/sh -c 'echo in-chroot'
+	[ "$output" = in-chroot ]
 }
 
 @test "mkrootfs: the result runs sh under chroot, and building again on it changes nothing" {
@@ -206,4 +217,8 @@ USAGE='Usage: tools/mkrootfs [--from-tar FILE | --from-host] [--quiet] DIR'
 	run -2 "$MKROOTFS" --from-tar "$BATS_TEST_TMPDIR/empty.tar" "$DIR"
 	[[ "$output" == *"built with mode host, not tar; remove it first"*"$USAGE"* ]]
 	[ "$(tree_of "$DIR")" = "$before" ]
+}
+
+@test "mkrootfs: nothing left behind" {
+	assert_nothing_left
 }
