@@ -114,7 +114,7 @@ bool tell(pid_t pid, int sig)
 }
 
 /* A signal to us, even one that came before, becomes SIGTERM to PID, so
- * that a mini_container or qemu can tidy up. */
+ * that a mini_container or vm-boot (which takes qemu along) can tidy up. */
 int reap(pid_t pid, int sig)
 {
 	bool told = false;
