@@ -111,6 +111,8 @@ distro-check:
 
 clean:
 	rm -f $(DEMOS) $(TOOLS) $(OBJS) $(OBJS:.o=.d) $(COMMON) .build-flags
+	@# Objects of a source that is gone (renamed or merged) are not in OBJS.
+	rm -f labs/*/*.o labs/*/*.d tools/*.o tools/*.d
 	if [ -f $(ROOTFS)/.nslab-rootfs ]; then rm -rf $(ROOTFS); fi
 	@echo '(.vm-cache/ - the VM kernel and the Debian 13 image - is kept; remove it by hand if you like)'
 
