@@ -519,7 +519,7 @@ case_cleanup() {
 	run -0 "$CHECKPOINT" --help
 	[[ "$output" == *"--junit FILE"* && "$output" == *"--student NAME"* && "$output" == *"Exit status"* ]]
 	local bad
-	for bad in --bogus 12 0 six "--junit" "--junit=" "--student" "--all 01" "--watch 01" "--watch --junit x 01" "01 --junit" "01 --all" "01 --bogus"; do
+	for bad in --bogus 12 0 six "--junit" "--junit=" "--student" "--student=" "--list --junit x" "--all 01" "--watch 01" "--watch --junit x 01" "01 --junit" "01 --all" "01 --bogus"; do
 		# shellcheck disable=SC2086 # split on purpose: "--all 01" is two words
 		run -2 --separate-stderr "$CHECKPOINT" $bad </dev/null
 		[[ "$stderr" == *"Usage: sudo tools/checkpoint"* ]]
@@ -529,6 +529,45 @@ case_cleanup() {
 	[[ "$stderr" == *"--watch redraws a terminal"* ]]
 	run -2 --separate-stderr "$CHECKPOINT" 01 nope
 	[[ "$stderr" == *"no lab 'nope'"* ]]
+	run -2 --separate-stderr "$CHECKPOINT" 12
+	[[ "$stderr" == *"Lab 12 measures (nsbench): it has nothing built by hand to check"* ]]
+	# The short options --help lists.
+	run -0 "$CHECKPOINT" --help
+	[[ "$output" == *"-a, --all"*"-q, --quiet"*"-w, --watch"*"-l, --list"*"-h, --help"* ]]
+}
+
+@test "checkpoint --junit: a FILE that cannot be written is said at once, before any check, in a line of its own" {
+	require_root
+	local bad
+	for bad in "$BATS_TEST_TMPDIR/no/such/dir/x.xml" "$BATS_TEST_TMPDIR"; do
+		run -1 --separate-stderr "$CHECKPOINT" --quiet --junit "$bad" 01
+		[ "$stderr" = "checkpoint: could not write the JUnit report to '$bad': $([ -d "$bad" ] && echo "it is a directory" || echo "no directory ${bad%/*}")" ] ||
+			fail "for $bad: $stderr"
+		[ -z "$output" ] || fail "it checked before refusing: $output"
+	done
+	# A write that fails at the end (/dev/full) is one line as well.
+	run -1 --separate-stderr "$CHECKPOINT" --quiet --junit /dev/full 01
+	[[ "$stderr" == *"checkpoint: could not write the JUnit report to '/dev/full': a write failed"* ]]
+	[ "$(grep -c . <<<"$stderr")" -eq 1 ] || fail "more than the tool's line: $stderr"
+}
+
+@test "checkpoint: a proc mounted over the host's /proc is named, whatever is asked, before anything else" {
+	require_root
+	# The student's mistake: mount -t proc in an unshare --pid --fork shell
+	# without --mount.  Played in a mount namespace of the test's own.
+	run unshare --mount --propagation private bash -c '
+		unshare --pid --fork mount -t proc proc /proc || exit 90
+		for args in 02 "--list 01" ""; do
+			# shellcheck disable=SC2086 # words on purpose
+			"$1" $args; echo "status $?"
+		done' _ "$CHECKPOINT"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"No such file"* ]] || fail "a raw shell error: $output"
+	[[ "$output" != *"no lab"* ]] || fail "the covered /proc read as a usage error: $output"
+	[ "$(grep -c 'status 1' <<<"$output")" -eq 2 ] || fail "$output"
+	[ "$(grep -c '/proc does not show this process' <<<"$output")" -eq 2 ] || fail "$output"
+	# --list needs nothing of /proc: it lists.
+	[[ "$output" == *"Lab 01: "*"status 0"* ]] || fail "$output"
 }
 
 @test "checkpoint: --list without root names every lab's items; a normal user's check exits 1 naming sudo" {
@@ -703,7 +742,11 @@ CASES
 	[ -n "$CGNS_V2" ] || skip "no cgroup v2 hierarchy is mounted here"
 	[ "$(awk -F: '$1 == 0 {print $3}' /proc/self/cgroup)" = / ] ||
 		skip "not in the root cgroup (a systemd login's session scope, say): a shell left in place is below it"
-	cases sandbox <<<'1|2|cgns_shell --no-move; check 09|rooted at the host'"'"'s own root cgroup'
+	cases sandbox <<CASES
+1|2|cgns_shell --no-move; check 09|rooted at the host's own root cgroup
+1|2|cgns_shell --no-move; check 09|checked once item 2 is done
+1|2|cgns_shell --no-move; check 09|hint: exit it; move the shell into a cgroup first (mkdir $CGNS_V2/nslab-shell; echo \$\$ > $CGNS_V2/nslab-shell/cgroup.procs)
+CASES
 }
 
 @test "checkpoint 11: the container by hand" {
@@ -720,6 +763,10 @@ CASES
 1|4|container_shell --no-veth; check 11|no veth on the host
 1|4|container_shell --no-echo; check 11|ping -I nslab-sh 10.230.1.2 gets no answer within 3 s
 CASES
+	# The hint gives the page's recipe for this layout: v1 has two hierarchies.
+	local hint="mkdir nslab-sh; set memory.max, memory.swap.max and pids.max"
+	[ "$CG_V" = 2 ] || hint="mkdir memory/nslab-sh pids/nslab-sh; memory.limit_in_bytes and memory.memsw.limit_in_bytes the same size"
+	cases cg_sandbox <<<"1|3|container_shell --no-limits; check 11|hint: before unshare, in the shell that starts it, in /sys/fs/cgroup: $hint"
 	[ -n "$(ls "${CG_TOPS%% *}"/memory.{swap.max,memsw.limit_in_bytes} 2>/dev/null)" ] ||
 		skip "swap is not accounted on this kernel: the limit cannot be stretched"
 	cases cg_sandbox <<<'1|3|container_shell --swap; check 11|limits memory to 268435456 bytes, but swap can stretch it'
