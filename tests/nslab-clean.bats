@@ -27,7 +27,7 @@ teardown() {
 	# A process left in a cgroup keeps rmdir from removing it: end (and
 	# reap) the test's own processes first.
 	local p
-	for p in ${STRAY_SLEEP:-} ${KEEP_SLEEP:-} ${FAKE_DEMO:-}; do
+	for p in ${STRAY_SLEEP:-} ${KEEP_SLEEP:-} ${FAKE_DEMO:-} ${NAMES_DEMO:-}; do
 		kill -KILL "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -135,6 +135,10 @@ has_queue() { in_mqueue "test -e $1"; }
 	run -2 "$NSLAB_CLEAN" --yes --quite
 	[[ "$output" == *"unknown option '--quite'"* ]]
 	ip link show nslabtcl1 >/dev/null
+	# --quiet alone would list nothing and say all is well: refused.
+	run -2 "$NSLAB_CLEAN" --quiet
+	[[ "$output" == *"--quiet is for --yes"* ]]
+	ip link show nslabtcl1 >/dev/null
 }
 
 @test "nslab-clean: without --yes it lists leftovers and removes nothing" {
@@ -227,7 +231,11 @@ has_queue() { in_mqueue "test -e $1"; }
 	run -0 "$NSLAB_CLEAN"
 	[[ "$output" == *"running demo: $demo"* ]]
 	alive "$demo"
+	# "SIGKILL after 5 seconds": 5 s by the clock, not 250 rounds of a loop.
+	local t0=${EPOCHREALTIME//[!0-9]/}
 	run -0 "$NSLAB_CLEAN" --yes
+	local ms=$(((${EPOCHREALTIME//[!0-9]/} - t0) / 1000))
+	[ "$ms" -ge 5000 ] && [ "$ms" -lt 6500 ] || fail "--yes took $ms ms"
 	wait_until 5 gone "$demo"
 	wait_held
 	[ "$HELD_STATUS" -eq 137 ]
@@ -270,6 +278,10 @@ has_queue() { in_mqueue "test -e $1"; }
 	bash -c 'exec -a "$0" sleep 300' "$BATS_TEST_TMPDIR/uts_demo" 3>&- &
 	FAKE_DEMO=$!
 	wait_until 5 grep -q uts_demo "/proc/$FAKE_DEMO/cmdline"
+	# A process whose command line names the kit's very demo (a debugger,
+	# strace, a pager on it) is not running it.
+	tail -f "$UTS_DEMO" >/dev/null 3>&- &
+	NAMES_DEMO=$!
 	run -0 "$NSLAB_CLEAN" --yes
 	echo "$output"
 	link_gone nslabtcl1
@@ -279,6 +291,21 @@ has_queue() { in_mqueue "test -e $1"; }
 	grep -qx "$KEEP_SLEEP" "$KEEP_CG/cgroup.procs"
 	alive "$KEEP_SLEEP"
 	alive "$FAKE_DEMO"
+	alive "$NAMES_DEMO"
+}
+
+@test "nslab-clean: a held demo whose program was rebuilt since it started is still found" {
+	start_held "$UTS_DEMO"
+	local child=$HELD_PID demo=$HELD_DEMO
+	# make writes a new file: the running demo's executable is "(deleted)".
+	cp -p "$UTS_DEMO" "$UTS_DEMO.nslab-rebuilt"
+	mv -f "$UTS_DEMO.nslab-rebuilt" "$UTS_DEMO"
+	[[ "$(readlink "/proc/$demo/exe")" == *" (deleted)" ]]
+	run -0 "$NSLAB_CLEAN" --yes
+	[[ "$output" == *"running demo: $demo"* ]]
+	wait_held
+	[ "$HELD_STATUS" -eq 0 ]
+	gone "$child"
 }
 
 @test "nslab-clean: nothing named nslab is left behind" {
