@@ -204,7 +204,7 @@ hide_tools() {
 	[ ! -e "$copy/labs/01-uts/uts_demo" ]
 	hide_tools cc make
 	PATH=$HIDDEN_PATH run -1 "$copy/tools/doctor"
-	[ "$(field cc)" = "missing: install gcc (needed by make (the labs are C))" ]
+	[ "$(field cc)" = "missing: install gcc (needed by make: the labs are C)" ]
 	[ "$(grep -c 'cannot run: .* is not built, and there is no cc or make' <<<"$output")" = 12 ]
 	[[ "$output" == *"Result: 12 labs: 0 ok, 0 will skip part, 12 cannot run"* ]]
 	# With the compiler back, the same copy can build them: not a reason.

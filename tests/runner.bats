@@ -46,9 +46,12 @@ BESIDE
 	grep -q 'testsuite name="a-main.bats"' "$dir/results/report.xml"
 	grep -q 'testsuite name="b-beside.bats"' "$dir/results/report.xml"
 	[ "$(grep -c '^</testsuites>' "$dir/results/report.xml")" -eq 1 ]
-	# And the TAP of both is in check.log.
+	# And the TAP of both is in check.log, then the failures again and the
+	# closing line, as on the screen (what instructors.md promises).
 	grep -q '^ok 1 main passes' "$dir/results/check.log"
 	grep -q '^not ok 2 beside fails' "$dir/results/check.log"
+	sed -n '/^==== the 1 failing test(s)/,$p' "$dir/results/check.log" | grep -q '^not ok 2 beside fails'
+	[ "$(tail -n 1 "$dir/results/check.log")" = "2 passed, 1 failed, 1 skipped" ]
 }
 
 @test "tests/run: a file that allows it runs its tests side by side, every other file in order; NSLAB_TEST_JOBS is checked" {
