@@ -44,10 +44,11 @@ usage_error() {
 	# and a number too large for a long.
 	usage_error "'4194305' is not a PID" 4194305
 	usage_error "'99999999999999999999' is not a PID" 99999999999999999999
-	usage_error "unexpected arguments" -5
-	usage_error "unexpected arguments" --bogus
+	usage_error "unknown option '-5'" -5
+	usage_error "unknown option '--bogus'" --bogus
 	# A missing value, and one argument too many.
-	usage_error "unexpected arguments" -t
+	usage_error "-t needs a TYPE" -t
+	usage_error "--type needs a TYPE" --type
 	usage_error "unexpected arguments" -t uts extra
 	usage_error "unexpected arguments" 1 1
 }

@@ -234,6 +234,11 @@ int main(int argc, char **argv)
 		return compare(argv[1]);
 	if (argc == 1)
 		return list(-1);
-	fprintf(stderr, "nsinfo: unexpected arguments\n%s", usage);
+	if (argc == 2 && (strcmp(argv[1], "-t") == 0 || strcmp(argv[1], "--type") == 0))
+		fprintf(stderr, "nsinfo: %s needs a TYPE\n%s", argv[1], usage);
+	else if (argc == 2)
+		fprintf(stderr, "nsinfo: unknown option '%s'\n%s", argv[1], usage);
+	else
+		fprintf(stderr, "nsinfo: unexpected arguments\n%s", usage);
 	return 2;
 }
