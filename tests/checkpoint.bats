@@ -373,7 +373,7 @@ time_shell() { # [--no-offsets | --boottime-only | --behind]
 # purpose: --rw leaves its root writable, --no-umount leaves the host's
 # root attached after pivot_root, --swap lets swap stretch the memory
 # limit, --no-echo makes the container drop pings.
-container_shell() { # [--no-uts | --chroot | --rw | --no-umount | --no-limits | --swap | --no-veth | --no-echo]
+container_shell() { # [--no-uts | --chroot | --rw | --no-umount | --no-limits | --swap | --no-veth | --inner-down | --no-echo]
 	local b=${1:-} flags=(--uts --ipc --net --pid --fork --mount --cgroup) name=nslab-sh
 	local into='pivot_root . . && umount -l . && exec /bin/sh -c "echo >&3; read -r x"' ro='mount -o remount,bind,ro .'
 	[ "$b" != --no-uts ] || flags=(--ipc --net --pid --fork --mount --cgroup) name=''
@@ -416,7 +416,8 @@ container_shell() { # [--no-uts | --chroot | --rw | --no-umount | --no-limits | 
 	ip link add nslab-sh type veth peer name eth0 netns "$ctr"
 	ip addr add 10.230.1.1/24 dev nslab-sh
 	ip link set nslab-sh up
-	nsenter -t "$ctr" -n sh -c 'ip addr add 10.230.1.2/24 dev eth0; ip link set eth0 up; ip link set lo up'
+	# (--inner-down: the page's commands for the container's end not typed.)
+	[ "$b" = --inner-down ] || nsenter -t "$ctr" -n sh -c 'ip addr add 10.230.1.2/24 dev eth0; ip link set eth0 up; ip link set lo up'
 	# (--no-echo: something in the container drops pings.)
 	[ "$b" != --no-echo ] || nsenter -t "$ctr" -n sh -c 'echo 1 >/proc/sys/net/ipv4/icmp_echo_ignore_all'
 }
@@ -762,6 +763,7 @@ CASES
 1|3|container_shell --no-limits; check 11|no pids.max
 1|4|container_shell --no-veth; check 11|no veth on the host
 1|4|container_shell --no-echo; check 11|ping -I nslab-sh 10.230.1.2 gets no answer within 3 s
+1|4|container_shell --inner-down; check 11|hint: an address and up on both ends: sudo nsenter -t 
 CASES
 	# The hint gives the page's recipe for this layout: v1 has two hierarchies.
 	local hint="mkdir nslab-sh; set memory.max, memory.swap.max and pids.max"
