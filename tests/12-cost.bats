@@ -188,7 +188,7 @@ start_bench() {
 	nothing_running
 }
 
-@test "nsbench: an IPC namespace is freed after an RCU grace period: milliseconds, or 0 where they are expedited" {
+@test "nsbench: an IPC namespace is freed after an RCU grace period: milliseconds, far less where they are expedited" {
 	require_root
 	# A free waits for a grace period (so does the network's): with the
 	# kernel's usual setting, milliseconds.  At its limit clone() waits for
@@ -196,15 +196,20 @@ start_bench() {
 	# length: never 0.
 	set_rcu 0
 	run -0 "$NSBENCH" --csv --runs 3 --only gone
-	local min
+	local min median
 	min=$(awk -F, '/^gone,"IPC, freed after exit"/ {print $6}' <<<"$output")
+	median=$(awk -F, '/^gone,"IPC, freed after exit"/ {print $5}' <<<"$output")
 	[ -n "$min" ]
 	awk -v m="$min" 'BEGIN { exit !(m > 0) }' || fail "IPC freed at once with rcu_expedited 0: $min"
-	# Expedited, the grace period is over before the next clone() can ask:
-	# the page tells a student who sees 0 to look at this file.
+	# Expedited, the grace period is far shorter: the page tells a student
+	# who sees 0 (as here) to look at this file.  (Under emulation it may
+	# last past the millisecond nsbench can tell apart: shorter, not 0.)
 	set_rcu 1
 	run -0 "$NSBENCH" --csv --runs 3 --only gone
-	[[ "$output" == *'gone,"IPC, freed after exit",us,0.0,'* ]] || fail "IPC not 0 with rcu_expedited 1: $output"
+	local fast
+	fast=$(awk -F, '/^gone,"IPC, freed after exit"/ {print $5}' <<<"$output")
+	awk -v f="$fast" -v m="$median" 'BEGIN { exit !(f < m) }' ||
+		fail "IPC not freed sooner with rcu_expedited 1: $fast against $median µs"
 	min=$(awk -F, '/^gone,"NET, freed after exit"/ {print $6}' <<<"$output")
 	awk -v m="$min" 'BEGIN { exit !(m > 0) }' || fail "NET freed at once with rcu_expedited 1: $min"
 	nothing_running
