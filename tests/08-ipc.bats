@@ -84,6 +84,11 @@ sysvipc_inside() {
 	nsenter -t "$1" -i awk -v n="$3" 'NR > 1 {print $n}' "/proc/sysvipc/$2"
 }
 
+# ipc_ns_unused INODE: no process has the IPC namespace INODE.
+ipc_ns_unused() {
+	! find /proc/[0-9]*/ns/ipc -maxdepth 0 -printf '%l\n' 2>/dev/null | grep -qx "ipc:\[$1\]"
+}
+
 @test "ipc: --help describes the lab and exits 0" {
 	run -0 "$IPC_DEMO" --help
 	[[ "$output" == *"IPC"* ]]
@@ -291,6 +296,15 @@ story() { sed -n "$1" "$HELD_LOG" | head -1; }
 	gone "$HELD_PID"
 }
 
+@test "ipc: nobody removes the segment: strace sees no shmctl(IPC_RMID) in any of the demo's processes" {
+	require_root
+	require_cmd strace
+	local t=$BATS_TEST_TMPDIR/trace
+	run -0 strace -f -qq -e trace=shmget,shmctl -e signal=none -o "$t" "$IPC_DEMO" --size 16
+	grep -q 'shmget(.*= [0-9]' "$t" || fail "no segment made: $(cat "$t")"
+	run ! grep -q IPC_RMID "$t"
+}
+
 @test "ipc: two held runs at once get different keys; each namespace sees only its own" {
 	require_root
 	require_cmd ipcs nsenter
@@ -397,13 +411,16 @@ story() { sed -n "$1" "$HELD_LOG" | head -1; }
 	require_root
 	local key name
 	start_held "$IPC_DEMO"
-	local child=$HELD_PID
+	local child=$HELD_PID ns
+	ns=$(ns_inode "$child" ipc)
 	key=$(key_of "$HELD_DEMO")
 	name=nslab-ipc-${key#0x}
 	stray "$key"
 	stop_held KILL
 	[ "$HELD_STATUS" -eq 137 ]
 	wait_until 5 gone "$child"
+	# No process is left in the namespace (it would keep its segment alive).
+	wait_until 5 ipc_ns_unused "$ns"
 	# What no cleanup ran for: the host's queue and POSIX queue, found by
 	# their key range and name (what tools/nslab-clean looks for).
 	grep -q "^$key " <<<"$(kit_lines msg)"

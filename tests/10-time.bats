@@ -227,6 +227,16 @@ no_process_in_time_ns() { [ -z "$(procs_in_time_ns "$1")" ]; }
 	stop_held TERM
 }
 
+@test "time: step 7's second write of the offsets is refused with EACCES, as strace sees it" {
+	require_root
+	require_cmd strace
+	local t=$BATS_TEST_TMPDIR/trace
+	run -0 strace -f -qq -e trace=write -e signal=none -o "$t" "$TIME_DEMO"
+	# The first write, before the child is in, succeeds; the second, after, is refused.
+	grep -q 'write([0-9]*, "monotonic 864000 0\\nboottime 8640"\.\.\., [0-9]*) = [0-9]' "$t" || fail "$(grep monotonic "$t")"
+	grep -q 'write([0-9]*, "monotonic 864000 0\\nboottime 8640"\.\.\., [0-9]*) = -1 EACCES' "$t" || fail "$(grep monotonic "$t")"
+}
+
 @test "time: once the child is in, the offsets are frozen: a write from the host gets EACCES and changes nothing" {
 	require_root
 	start_held "$TIME_DEMO" --offset 2h
