@@ -4,8 +4,10 @@
 # This is the kit's one list of packages: the Vagrant VM, CI (.ci/run)
 # and the README's native quick start all run this same script.  It is
 # safe to run again (apt-get install skips what is already there) and it
-# never upgrades installed packages: on a Vagrant box an upgrade can
-# replace the kernel under the shared-folder driver and break /vagrant.
+# never runs an upgrade: on a Vagrant box an upgrade can replace the kernel
+# under the shared-folder driver and break /vagrant.  (A package it installs
+# may still pull a newer library it needs exactly, as libc6-dev pulls libc6
+# on an older box; no kernel package is among them.)
 #
 # Supported: Debian 12 and Ubuntu 22.04 or later, run as root.
 #
@@ -71,16 +73,23 @@ if [ "$vm_check" = 1 ]; then
 		# make vm-check boots Debian's kernel under qemu; depmod (kmod)
 		# and dpkg-deb prepare it.
 		qemu-system-x86
-		# `vagrant validate` checks vagrant/Vagrantfile without a box.
+		# `vagrant validate` checks vagrant/Vagrantfile without a box
+		# (Debian has it; Ubuntu 24.04's archive does not: see below).
 		vagrant
 		# rsvg-convert: tests/walkthrough.bats renders the pages' pictures.
 		librsvg2-bin
 		# make format-check: CI fails on C that .clang-format would change.
 		clang-format
-		# make distro-check builds its Debian 13 image with debootstrap.
+		# make distro-check builds its Debian 13 image with debootstrap,
+		# which checks Debian's signatures with this keyring (Debian has it
+		# already; on Ubuntu it is not there otherwise).
 		debootstrap
+		debian-archive-keyring
 	)
 fi
+# Packages a distribution may not have at all: left out there, with a word
+# (tests/vagrant.bats then says it skipped), instead of failing the rest.
+optional=(vagrant)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -95,8 +104,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
 		mkdir -p "$(dirname "$stamp")"
 		touch "$stamp"
 	fi
-	echo "provision.sh: installing ${missing[*]}"
-	apt-get install -y -q --no-install-recommends "${missing[@]}"
+	for p in "${optional[@]}"; do
+		[[ " ${missing[*]} " == *" $p "* ]] || continue
+		if ! apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+			echo "provision.sh: $p is not in this distribution's archive; going on without it"
+			for i in "${!missing[@]}"; do [ "${missing[i]}" != "$p" ] || unset 'missing[i]'; done
+		fi
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		echo "provision.sh: installing ${missing[*]}"
+		apt-get install -y -q --no-install-recommends "${missing[@]}"
+	fi
 else
 	# Nothing to fetch, so no network: a box packaged after one provisioning
 	# (vagrant package, see the Vagrantfile) provisions offline.
