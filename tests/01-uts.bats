@@ -159,6 +159,7 @@ readlink /proc/$HELD_PID/ns/uts" ]
 	env --default-signal=INT timeout -k 5 60 \
 		script -qfec "$UTS_DEMO --hold --pidfile $pidfile" /dev/null <&7 >"$screen" 2>&1 3>&- &
 	runner=$!
+	HELD_DEMO=$runner # (teardown ends it, should a check fail before the Enter)
 	wait_until 10 grep -q 'Press Ctrl-C or Enter to end and clean up' "$screen" ||
 		{ cat "$screen"; fail "no hold banner offering Enter on a terminal"; }
 	child=$(cat "$pidfile")
@@ -167,6 +168,7 @@ readlink /proc/$HELD_PID/ns/uts" ]
 	[ "$output" = nslab-uts ]
 	printf '\r' >&7 # Enter: the terminal turns CR into a newline
 	wait "$runner" || status=$?
+	HELD_DEMO=
 	exec 7>&-
 	[ "$status" -eq 0 ] || { cat "$screen"; fail "exit status $status after Enter"; }
 	gone "$child"

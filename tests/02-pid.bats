@@ -44,6 +44,32 @@ teardown() { reap_held; }
 	[ "$HELD_STATUS" -eq 0 ]
 }
 
+@test "pid: the commands printed under --hold name the innermost process, and show what the page says" {
+	require_root
+	require_cmd nsenter lsns ps
+	start_held "$PID_DEMO" --mount-proc --nest 2
+	local cmds p
+	mapfile -t cmds < <(sed -n '/^Holding/,/^Press/p' "$HELD_LOG" | sed -n 's/^ *sudo //p')
+	[ "${#cmds[@]}" -eq 3 ] || fail "printed: ${cmds[*]}"
+	p=${cmds[0]#grep NSpid /proc/}
+	p=${p%/status}
+	[ "${cmds[0]}" = "grep NSpid /proc/$p/status" ]
+	[ "${cmds[1]}" = "lsns -t pid -p $p" ]
+	[ "${cmds[2]}" = "nsenter -t $p -p -m ps -ef" ]
+	# $p is the innermost level's PID 1: three PIDs, the last 1.
+	[[ "$(grep NSpid "/proc/$p/status")" =~ ^NSpid:[[:space:]]+$p[[:space:]]+[0-9]+[[:space:]]+1$ ]]
+	run -0 bash -c "${cmds[0]}"
+	[[ "$output" =~ ^NSpid:[[:space:]]+$p[[:space:]]+[0-9]+[[:space:]]+1$ ]]
+	run -0 bash -c "${cmds[1]}"
+	[[ "$output" == *"$(ns_inode "$p" pid) pid "* ]]
+	# With its own /proc (-m), ps there lists the level's processes, PID 1 first.
+	run -0 bash -c "${cmds[2]}"
+	[ "$(awk 'NR == 2 {print $2}' <<<"$output")" = 1 ]
+	run -0 bash -c "${cmds[2]} | wc -l"
+	[ "$output" -le 4 ] # the header, PID 1 and ps itself (no host process)
+	stop_held TERM
+}
+
 @test "pid: --nest 3 gives an NSpid line with 4 fields ending in 1, one number per level" {
 	require_root
 	start_held "$PID_DEMO" --nest 3

@@ -61,6 +61,14 @@ proc_mounted_in() {
 	[ "$(mount_state)" = "$before_mounts" ]
 }
 
+@test "chroot: step 9's sh unmounts the proc it was given, as strace sees it" {
+	require_root
+	require_cmd strace
+	local t=$BATS_TEST_TMPDIR/trace
+	run -0 strace -f -qq -e trace=umount2 -e signal=none -o "$t" "$CHROOT_DEMO" --quiet
+	grep -Eq '^[0-9]+ +umount2\("/proc", 0\) += 0$' "$t" || fail "$(cat "$t")"
+}
+
 @test "chroot: the default rootfs is labs/rootfs, found from the program's path, from any directory" {
 	require_root
 	# Started through a symlink in another directory, from "/": the rootfs

@@ -77,6 +77,30 @@ teardown() {
 	run -0 nsenter -t "$HELD_PID" -n ip -4 route show
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == "10.200.0.0/24 dev nslab${HELD_DEMO}c proto kernel scope link src 10.200.0.2"* ]]
+	# Step 6's sockets are still open, each bound to its end (SO_BINDTODEVICE:
+	# ss writes the device after a %).
+	require_cmd ss
+	[[ "$(ss -Huan src 10.200.0.1)" == *"10.200.0.1%nslab${HELD_DEMO}h:"* ]]
+	[[ "$(nsenter -t "$HELD_PID" -n ss -Huan src 10.200.0.2)" == *"10.200.0.2%nslab${HELD_DEMO}c:"* ]]
+	stop_held TERM
+}
+
+@test "veth: the commands printed under --hold name this run's end and child, and show what the page says" {
+	require_root
+	require_cmd nsenter ping
+	start_held "$VETH_DEMO"
+	local cmds h=nslab${HELD_DEMO}h
+	mapfile -t cmds < <(sed -n '/^Holding/,/^Press/p' "$HELD_LOG" | sed -n 's/^ *sudo //p')
+	[ "${cmds[*]}" = "ip -br addr show dev $h nsenter -t $HELD_PID -n ip -br addr nsenter -t $HELD_PID -n ip route ping -c 3 -I $h 10.200.0.2" ] ||
+		fail "printed: ${cmds[*]}"
+	run -0 bash -c "${cmds[0]}"
+	[[ "$output" == "$h@"*" UP "*"10.200.0.1/24"* ]]
+	run -0 bash -c "${cmds[1]}"
+	[[ "$output" == *"nslab${HELD_DEMO}c@"*"10.200.0.2/24"* ]]
+	run -0 bash -c "${cmds[2]}"
+	[[ "$output" == "10.200.0.0/24 dev nslab${HELD_DEMO}c "* ]]
+	run -0 bash -c "${cmds[3]}"
+	[[ "$output" == *"3 received"* ]]
 	stop_held TERM
 }
 
@@ -288,7 +312,8 @@ teardown() {
 	run -0 nsenter -t "$b" -n ip route
 	[[ "$output" == "10.212.0.0/24 dev "* && "$output" != *"10.211."* ]]
 	# So one namespace cannot reach the other: no route, no way.
-	run ! nsenter -t "$a" -n ping -c 1 -W 1 10.212.0.2
+	run -2 nsenter -t "$a" -n ping -c 1 -W 1 10.212.0.2
+	[[ "$output" == *"Network is unreachable"* ]]
 	stop_held TERM
 	[ "$HELD_STATUS" -eq 0 ]
 	HELD_DEMO=$FIRST_DEMO FIRST_DEMO=
