@@ -57,9 +57,9 @@ teardown() { reap_held; }
 	[ "${cmds[1]}" = "lsns -t pid -p $p" ]
 	[ "${cmds[2]}" = "nsenter -t $p -p -m ps -ef" ]
 	# $p is the innermost level's PID 1: three PIDs, the last 1.
-	[[ "$(grep NSpid "/proc/$p/status")" =~ ^NSpid:[[:space:]]+$p[[:space:]]+[0-9]+[[:space:]]+1$ ]]
+	[[ "$(grep NSpid "/proc/$p/status")" =~ ^NSpid:[[:space:]]+${p}[[:space:]]+[0-9]+[[:space:]]+1$ ]]
 	run -0 bash -c "${cmds[0]}"
-	[[ "$output" =~ ^NSpid:[[:space:]]+$p[[:space:]]+[0-9]+[[:space:]]+1$ ]]
+	[[ "$output" =~ ^NSpid:[[:space:]]+${p}[[:space:]]+[0-9]+[[:space:]]+1$ ]]
 	run -0 bash -c "${cmds[1]}"
 	[[ "$output" == *"$(ns_inode "$p" pid) pid "* ]]
 	# With its own /proc (-m), ps there lists the level's processes, PID 1 first.

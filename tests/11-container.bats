@@ -434,6 +434,7 @@ hold_ctr_as_nobody() {
 	pids=$(pids_cgroup "$HELD_DEMO")
 	pidns=$(ns_inode "$HELD_PID" pid)
 	# (awk reads the file at each try: a $(...) here would be read once.)
+	# shellcheck disable=SC2016 # awk's own fields
 	wait_until 10 awk '$1 == "max" && $2 >= 1 {f = 1} END {exit !f}' "$pids/pids.events"
 	[ "$(cat "$pids/pids.current")" -le 16 ]
 	[ "$(cat "$pids/pids.current")" -ge 14 ]
