@@ -231,12 +231,17 @@ has_queue() { in_mqueue "test -e $1"; }
 	run -0 "$NSLAB_CLEAN"
 	[[ "$output" == *"running demo: $demo"* ]]
 	alive "$demo"
-	# "SIGKILL after 5 seconds": 5 s by the clock, not 250 rounds of a loop.
-	local t0=${EPOCHREALTIME//[!0-9]/}
-	run -0 "$NSLAB_CLEAN" --yes
-	local ms=$(((${EPOCHREALTIME//[!0-9]/} - t0) / 1000))
-	[ "$ms" -ge 5000 ] && [ "$ms" -lt 6500 ] || fail "--yes took $ms ms"
-	wait_until 5 gone "$demo"
+	# "SIGKILL after 5 seconds": 5 s by the clock, not 250 rounds of a loop
+	# (which took 9 s here).  Timed to the demo's end, not the tool's: the
+	# rest of its work takes seconds more under the distro check's emulation.
+	local t0=${EPOCHREALTIME//[!0-9]/} cleaner ms
+	"$NSLAB_CLEAN" --yes >"$BATS_TEST_TMPDIR/clean.out" 2>&1 3>&- &
+	cleaner=$!
+	wait_until 15 gone "$demo"
+	ms=$(((${EPOCHREALTIME//[!0-9]/} - t0) / 1000))
+	wait "$cleaner" || fail "nslab-clean --yes failed: $(cat "$BATS_TEST_TMPDIR/clean.out")"
+	[ "$ms" -ge 5000 ] || fail "the demo ended after $ms ms, before its 5 s"
+	[ "$ms" -lt 8000 ] || fail "the demo ended after $ms ms"
 	wait_held
 	[ "$HELD_STATUS" -eq 137 ]
 	# Its child goes with it (PR_SET_PDEATHSIG).
