@@ -84,11 +84,6 @@ sysvipc_inside() {
 	nsenter -t "$1" -i awk -v n="$3" 'NR > 1 {print $n}' "/proc/sysvipc/$2"
 }
 
-# ipc_ns_unused INODE: no process has the IPC namespace INODE.
-ipc_ns_unused() {
-	! find /proc/[0-9]*/ns/ipc -maxdepth 0 -printf '%l\n' 2>/dev/null | grep -qx "ipc:\[$1\]"
-}
-
 @test "ipc: --help describes the lab and exits 0" {
 	run -0 "$IPC_DEMO" --help
 	[[ "$output" == *"IPC"* ]]
@@ -420,7 +415,7 @@ story() { sed -n "$1" "$HELD_LOG" | head -1; }
 	[ "$HELD_STATUS" -eq 137 ]
 	wait_until 5 gone "$child"
 	# No process is left in the namespace (it would keep its segment alive).
-	wait_until 5 ipc_ns_unused "$ns"
+	wait_until 5 no_process_in_ns "$ns" ipc
 	# What no cleanup ran for: the host's queue and POSIX queue, found by
 	# their key range and name (what tools/nslab-clean looks for).
 	grep -q "^$key " <<<"$(kit_lines msg)"

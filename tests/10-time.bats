@@ -93,13 +93,6 @@ shifted() {
 # /proc/PID/timens_offsets with its columns' padding squeezed out.
 offsets_of() { tr -s ' ' <"/proc/$1/timens_offsets"; }
 uptime_now() { cut -d' ' -f1 /proc/uptime; }
-# Every process whose time or time_for_children namespace is inode NS (a
-# namespace lives as long as one of these, or an open file, holds it).
-procs_in_time_ns() {
-	stat -L -c '%i %n' /proc/[0-9]*/ns/time /proc/[0-9]*/ns/time_for_children 2>/dev/null |
-		awk -v ns="$1" '$1 == ns { split($2, f, "/"); print f[3] }' | sort -un
-}
-no_process_in_time_ns() { [ -z "$(procs_in_time_ns "$1")" ]; }
 
 @test "time: --help describes the lab and exits 0" {
 	run -0 "$TIME_DEMO" --help
@@ -261,7 +254,7 @@ no_process_in_time_ns() { [ -z "$(procs_in_time_ns "$1")" ]; }
 	gone "$child"
 	[ ! -e "$BATS_TEST_TMPDIR/held.pid" ]
 	# With its last process the namespace is gone: nothing to clean up.
-	wait_until 5 no_process_in_time_ns "$ns"
+	wait_until 5 no_process_in_ns "$ns" time time_for_children
 }
 
 @test "time: SIGINT during --hold also exits 0 and leaves no process" {
@@ -302,7 +295,7 @@ no_process_in_time_ns() { [ -z "$(procs_in_time_ns "$1")" ]; }
 	[ "$HELD_STATUS" -eq 137 ]
 	wait_until 5 gone "$child"
 	# No process is left in the namespace, and lsns no longer lists it.
-	wait_until 5 no_process_in_time_ns "$ns"
+	wait_until 5 no_process_in_ns "$ns" time time_for_children
 	run -0 lsns -n -t time -o NS
 	[[ "$output" != *"$ns"* ]]
 }

@@ -261,6 +261,16 @@ lsns_shows() {
 
 # The namespace a process is in, as the inode of /proc/PID/ns/TYPE.
 ns_inode() { stat -L -c %i "/proc/$1/ns/$2"; }
+# Every process one of whose /proc/PID/ns/FILEs is the namespace of inode NS
+# (a namespace lives as long as one of these, or an open file, holds it).
+procs_in_ns() { # NS FILE...
+	local ns=$1 f paths=()
+	shift
+	for f in "$@"; do paths+=(/proc/[0-9]*/ns/"$f"); done
+	stat -L -c '%i %n' "${paths[@]}" 2>/dev/null |
+		awk -v ns="$ns" '$1 == ns { split($2, p, "/"); print p[3] }' | sort -un
+}
+no_process_in_ns() { [ -z "$(procs_in_ns "$@")" ]; }
 
 # ---- nothing left behind ----
 
